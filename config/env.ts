@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root, so default paths do not depend on the caller's working directory. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z
+  .object({
+    DATABASE_URL: z.string().url().optional(),
+    MYSQL_HOST: z.string().min(1).default('127.0.0.1'),
+    MYSQL_PORT: port.default(3306),
+    MYSQL_USER: z.string().min(1).default('ecgflow'),
+    MYSQL_PASSWORD: z.string().default('ecgflow'),
+    MYSQL_DATABASE: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and underscores only, at most 64')
+      .default('ecgflow'),
+    MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(8),
+    TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+    ECGFLOW_TASK_QUEUE: z.string().min(1).default('ecgflow'),
+    ECGFLOW_DATA_DIR: z.string().min(1).default(path.join(projectRoot, '.data')),
+    ECG5000_CSV: z
+      .string()
+      .min(1)
+      .default(path.resolve(projectRoot, '../shared/data/ecg5000/ecg5000-dev.csv')),
+    ECGFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+    ECGFLOW_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((env) => ({ ...env, mysql: mysqlSettings(env) }));
+
+export type Config = z.infer<typeof envSchema>;
+
+export interface MysqlSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  poolSize: number;
+}
+
+function mysqlSettings(env: {
+  DATABASE_URL?: string;
+  MYSQL_HOST: string;
+  MYSQL_PORT: number;
+  MYSQL_USER: string;
+  MYSQL_PASSWORD: string;
+  MYSQL_DATABASE: string;
+  MYSQL_POOL_SIZE: number;
+}): MysqlSettings {
+  if (!env.DATABASE_URL) {
+    return {
+      host: env.MYSQL_HOST,
+      port: env.MYSQL_PORT,
+      user: env.MYSQL_USER,
+      password: env.MYSQL_PASSWORD,
+      database: env.MYSQL_DATABASE,
+      poolSize: env.MYSQL_POOL_SIZE,
+    };
+  }
+  const url = new URL(env.DATABASE_URL);
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`DATABASE_URL: expected a mysql:// URL, got "${url.protocol}//"`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigError('DATABASE_URL: the URL names no database (mysql://user:pass@host:port/DATABASE)');
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database,
+    poolSize: env.MYSQL_POOL_SIZE,
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once at start-up; a bad setting stops the process with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,27 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as coreTables from './migrations/2026-11-23T0900-core-tables';
+
+/** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
+const migrations: Record<string, Migration> = {
+  '2026-11-23T0900-core-tables': coreTables,
+};
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const before = (await migrator.getMigrations()).filter((m) => m.executedAt).length;
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${errorMessage(result.error)}`);
+  }
+  return { applied: (result.results ?? []).map((r) => r.migrationName), alreadyApplied: before };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
