@@ -1,0 +1,17 @@
+import type { IngestReport } from './ingest';
+
+/**
+ * A problem with the file or the options as a whole, as opposed to one bad row.
+ * Retrying cannot help, so callers (the Temporal activity) treat it as final.
+ */
+export class IngestError extends Error {
+  override name = 'IngestError';
+
+  constructor(
+    message: string,
+    /** What was found before giving up, when rows were read at all: the bad rows in particular. */
+    readonly report?: IngestReport,
+  ) {
+    super(message);
+  }
+}
