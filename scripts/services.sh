@@ -42,9 +42,11 @@ ensure_mariadb_installed() {
   if command -v service >/dev/null 2>&1; then service mariadb stop >/dev/null 2>&1 || true; fi
 }
 
-mysql_root() { mariadb --socket="$MYSQL_SOCKET" -uroot --batch "$@"; }
+# The MariaDB clients let MYSQL_HOST override even --protocol=socket, so root's socket login drops it.
+on_socket() { env -u MYSQL_HOST -u MYSQL_TCP_PORT "$@" --protocol=socket --socket="$MYSQL_SOCKET" -uroot; }
+mysql_root() { on_socket mariadb --batch "$@"; }
 mysql_app_ping() { mariadb-admin -h"$MYSQL_HOST" -P"$MYSQL_PORT" -u"$MYSQL_USER" -p"$MYSQL_PASSWORD" ping >/dev/null 2>&1; }
-own_mariadb_running() { [ -S "$MYSQL_SOCKET" ] && mariadb-admin --socket="$MYSQL_SOCKET" -uroot ping >/dev/null 2>&1; }
+own_mariadb_running() { [ -S "$MYSQL_SOCKET" ] && on_socket mariadb-admin ping >/dev/null 2>&1; }
 
 mariadb_up() {
   if own_mariadb_running; then
@@ -85,7 +87,7 @@ SQL
 
 mariadb_down() {
   if own_mariadb_running; then
-    mariadb-admin --socket="$MYSQL_SOCKET" -uroot shutdown && say "MariaDB: stopped"
+    on_socket mariadb-admin shutdown && say "MariaDB: stopped"
   else
     say "MariaDB: not running (from $DATA)"
   fi

@@ -1,9 +1,21 @@
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../config/env';
 import { createDb } from '../../db/connect';
-import { sql } from 'kysely';
+import { bundleWorkflows } from '../../scripts/bundle-workflows';
 
-/** Fails the whole run early, with one clear line, when the real services are not up. */
-export default async function setup(): Promise<void> {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * Fails the run early, with one clear line, when the real services are not up, and bundles the
+ * workflows once for every test worker.
+ */
+export default async function setup(project: TestProject): Promise<void> {
   const config = loadConfig();
   const db = createDb(config.mysql);
   try {
@@ -15,4 +27,6 @@ export default async function setup(): Promise<void> {
   } finally {
     await db.destroy();
   }
+  const bundlePath = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, `test-workflow-bundle-${process.pid}.js`));
+  project.provide('workflowBundlePath', bundlePath);
 }

@@ -1,0 +1,50 @@
+import type { ModelRow, NewModel } from '../db/database';
+import type { ModelArtifact } from '../ml/artifact';
+import type { TrainedModel } from '../ml/autoencoder';
+
+/** Where and how a model was made: everything in its row that the model itself does not say. */
+export interface ModelProvenance {
+  tag: string;
+  hyperparameters: object;
+  metrics: object;
+  trainFrom: Date | null;
+  trainTo: Date | null;
+  rowCounts: object;
+  fingerprint: string;
+  backend: string;
+  workflowId: string;
+}
+
+/** What `models` stores is exactly what a scorer needs: topology, weights, normalisation, threshold. */
+export function rowOfTrainedModel(trained: TrainedModel, meta: ModelProvenance): NewModel {
+  return {
+    tag: meta.tag,
+    kind: trained.kind,
+    hyperparameters: JSON.stringify(meta.hyperparameters),
+    normalisation: JSON.stringify(trained.normalisation),
+    threshold: trained.threshold,
+    metrics: JSON.stringify(meta.metrics),
+    train_from: meta.trainFrom,
+    train_to: meta.trainTo,
+    row_counts: JSON.stringify(meta.rowCounts),
+    fingerprint: meta.fingerprint,
+    topology: JSON.stringify(trained.artifact.topology),
+    weight_specs: JSON.stringify(trained.artifact.weightSpecs),
+    weights: trained.artifact.weights,
+    backend: meta.backend,
+    training_ms: Math.round(trained.trainingMs),
+    workflow_id: meta.workflowId,
+  };
+}
+
+export function artifactOfRow(row: Pick<ModelRow, 'topology' | 'weight_specs' | 'weights'>): ModelArtifact {
+  return {
+    topology: JSON.parse(row.topology) as ModelArtifact['topology'],
+    weightSpecs: JSON.parse(row.weight_specs) as ModelArtifact['weightSpecs'],
+    weights: row.weights,
+  };
+}
+
+export function normalisationOfRow(row: Pick<ModelRow, 'normalisation'>): { min: number; max: number } {
+  return JSON.parse(row.normalisation) as { min: number; max: number };
+}

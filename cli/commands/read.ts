@@ -1,0 +1,55 @@
+import { dayRangeOf, windowOfDays } from '../../common/dates';
+import { listModels } from '../../db/queries/models';
+import { listPredictions } from '../../db/queries/predictions';
+import type { CliContext } from '../context';
+import { fixed, printResult, table } from '../output';
+
+export async function runModels(ctx: CliContext, json: boolean): Promise<void> {
+  const rows = (await listModels(ctx.database())).map((m) => {
+    const metrics = JSON.parse(m.metrics) as { accuracy: number; f1: number; rocAuc: number | null };
+    return {
+      tag: m.tag,
+      kind: m.kind,
+      stage: m.stage,
+      threshold: m.threshold,
+      accuracy: metrics.accuracy,
+      f1: metrics.f1,
+      rocAuc: metrics.rocAuc,
+      rowCounts: JSON.parse(m.row_counts) as Record<string, number>,
+      trainFrom: m.train_from,
+      trainTo: m.train_to,
+      backend: m.backend,
+      trainingMs: m.training_ms,
+      workflowId: m.workflow_id,
+      createdAt: m.created_at,
+    };
+  });
+  printResult(json, rows, () =>
+    rows.length === 0
+      ? 'no models yet'
+      : table(
+          ['tag', 'kind', 'stage', 'accuracy', 'F1', 'ROC-AUC', 'threshold', 'created'],
+          rows.map((r) => [r.tag, r.kind, r.stage, fixed(r.accuracy), fixed(r.f1), fixed(r.rocAuc), fixed(r.threshold, 5), r.createdAt.toISOString()]),
+        ),
+  );
+}
+
+export interface PredictionsOptions {
+  date?: string;
+  source?: string;
+  model?: string;
+  limit: number;
+}
+
+export async function runPredictions(ctx: CliContext, options: PredictionsOptions, json: boolean): Promise<void> {
+  const window = options.date === undefined ? undefined : windowOfDays(dayRangeOf({ date: options.date }));
+  const rows = await listPredictions(ctx.database(), { window, source: options.source, modelTag: options.model, limit: options.limit });
+  printResult(json, rows, () =>
+    rows.length === 0
+      ? 'no predictions match'
+      : table(
+          ['ecgId', 'source', 'row', 'score', 'threshold', 'anomalous', 'known', 'model'],
+          rows.map((r) => [r.ecgId, r.source, r.sourceRow, fixed(r.score, 5), fixed(r.threshold, 5), r.isAnomalous ? 'yes' : 'no', r.knownAnomalous === null ? '-' : r.knownAnomalous ? 'yes' : 'no', r.modelTag]),
+        ),
+  );
+}

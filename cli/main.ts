@@ -1,0 +1,166 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CliContext } from './context';
+import { CliError } from './output';
+
+// Command modules load on use, so `--help` and light commands do not pay for Temporal, TensorFlow or exceljs.
+const commands = {
+  data: () => import('./commands/data'),
+  infer: () => import('./commands/infer'),
+  read: () => import('./commands/read'),
+  services: () => import('./commands/services'),
+  train: () => import('./commands/train'),
+};
+
+function failureText(error: unknown): Promise<string> {
+  return import('./wait').then((m) => m.failureMessage(error), () => String(error));
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function decimal(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function unitList(value: string): number[] {
+  const units = value.split(',').map((v) => Number(v.trim()));
+  if (units.length === 0 || units.some((u) => !Number.isInteger(u) || u < 1 || u > 4096)) {
+    throw new InvalidArgumentError('expected comma-separated layer widths, e.g. 32,16,8');
+  }
+  return units;
+}
+
+/** Runs a command with its own resources and turns any error into one line and a non-zero exit. */
+function action<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    let ctx: CliContext | undefined;
+    try {
+      const { CliContext } = await import('./context');
+      ctx = new CliContext();
+      await fn(ctx, ...args);
+    } catch (error) {
+      process.stderr.write(`ecgflow: ${await failureText(error)}\n`);
+      process.exitCode = error instanceof CliError ? error.exitCode : 1;
+    } finally {
+      await ctx?.close().catch(() => undefined);
+    }
+  };
+}
+
+const program = new Command('ecgflow')
+  .description('Durable ML pipelines for ECG anomaly detection on Temporal and MySQL')
+  .showHelpAfterError('(ecgflow --help lists every command)')
+  .configureOutput({ outputError: (text, write) => write(`ecgflow: ${text.replace(/^error: /, '')}`) });
+
+program
+  .command('services')
+  .description('start, stop or report MariaDB and the Temporal dev server (installs them when missing)')
+  .argument('<action>', 'up, down or status')
+  .option('--json', 'print one JSON value')
+  .action(async (act: string, o: { json?: boolean }) => {
+    try {
+      (await commands.services()).runServices(act, Boolean(o.json));
+    } catch (error) {
+      process.stderr.write(`ecgflow: ${(error as Error).message}\n`);
+      process.exitCode = error instanceof CliError ? error.exitCode : 1;
+    }
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations (safe to run twice)')
+  .option('--json', 'print one JSON value')
+  .action(action(async (ctx, o: { json?: boolean }) => (await commands.data()).runMigrate(ctx, Boolean(o.json))));
+
+program
+  .command('worker')
+  .description('run a pipeline worker until Ctrl-C')
+  .action(async () => {
+    const { runWorker } = await import('../workers/main');
+    try {
+      await runWorker();
+    } catch (error) {
+      process.stderr.write(`ecgflow: ${await failureText(error)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('ingest')
+  .description('store the beats of a CSV/TSV/xlsx file (TensorFlow tutorial, UCR or unlabelled layout)')
+  .argument('<file>', 'the file to read')
+  .option('--source <name>', 'source name stored with every beat (default: the file name)')
+  .option('--recorded-on <day>', 'record every beat on this day (YYYY-MM-DD)')
+  .option('--spread-days <n>', 'spread the rows evenly over the N days ending yesterday', integer(1, 3650))
+  .option('--unlabelled', 'ignore a label column')
+  .option('--skip-invalid', 'store the good rows and report the bad ones (default: a bad row writes nothing)')
+  .addOption(new Option('--format <layout>', 'column layout (default: detected)').choices(['tutorial', 'ucr', 'unlabelled']))
+  .option('--json', 'print one JSON value')
+  .action(
+    action(async (ctx, file: string, o: { source?: string; recordedOn?: string; spreadDays?: number; unlabelled?: boolean; skipInvalid?: boolean; format?: 'tutorial' | 'ucr' | 'unlabelled'; json?: boolean }) =>
+      (await commands.data()).runIngest(ctx, { path: file, source: o.source, recordedOn: o.recordedOn, spreadDays: o.spreadDays, unlabelled: o.unlabelled, skipInvalid: o.skipInvalid, format: o.format }, Boolean(o.json)),
+    ),
+  );
+
+program
+  .command('train')
+  .description('train a model on the labelled beats of a window and save it under a tag (workflow train-<tag>)')
+  .requiredOption('--tag <tag>', 'the model tag')
+  .option('--from <day>', 'first training day, inclusive (default: all)')
+  .option('--to <day>', 'last training day, inclusive (default: all)')
+  .option('--epochs <n>', 'training epochs (default 20)', integer(1, 10_000))
+  .option('--batch-size <n>', 'batch size (default 512)', integer(1, 1_000_000))
+  .option('--learning-rate <x>', 'Adam learning rate (default 0.001)', decimal(1e-6, 1))
+  .option('--encoder-units <list>', 'encoder layer widths; the decoder mirrors them (default 32,16,8)', unitList)
+  .option('--test-fraction <x>', 'held-out share of the labelled beats (default 0.2)', decimal(0.01, 0.99))
+  .option('--seed <n>', 'random seed (default 42)', integer(0, 2 ** 31 - 1))
+  .addOption(new Option('--threshold-rule <rule>', 'threshold on the training loss (default mean+1std)').choices(['mean+1std', 'mean+2std', 'p95']))
+  .option('--json', 'print one JSON value')
+  .action(
+    action(async (ctx, o: { tag: string; from?: string; to?: string; epochs?: number; batchSize?: number; learningRate?: number; encoderUnits?: number[]; testFraction?: number; seed?: number; thresholdRule?: 'mean+1std' | 'mean+2std' | 'p95'; json?: boolean }) => {
+      const { json, ...input } = o;
+      return (await commands.train()).runTrain(ctx, dropUndefined(input), Boolean(json));
+    }),
+  );
+
+program
+  .command('infer')
+  .description('score the beats of a day (or days) not yet scored by the model (workflow score-<day>-<tag>)')
+  .option('--date <day>', 'the day to score (YYYY-MM-DD)')
+  .option('--from <day>', 'first day, inclusive')
+  .option('--to <day>', 'last day, inclusive')
+  .option('--model <tag>', 'the model (default: the production model, else the newest)')
+  .option('--chunk-size <n>', 'beats per activity (default 10000)', integer(1, 1_000_000))
+  .option('--json', 'print one JSON value')
+  .action(action(async (ctx, o: { date?: string; from?: string; to?: string; model?: string; chunkSize?: number; json?: boolean }) => (await commands.infer()).runInfer(ctx, o, Boolean(o.json))));
+
+program
+  .command('models')
+  .description('list the trained models with their metrics')
+  .option('--json', 'print one JSON value')
+  .action(action(async (ctx, o: { json?: boolean }) => (await commands.read()).runModels(ctx, Boolean(o.json))));
+
+program
+  .command('predictions')
+  .description('list predictions, each traced to its source file and row')
+  .option('--date <day>', 'beats recorded on this day')
+  .option('--source <name>', 'beats from this source')
+  .option('--model <tag>', 'predictions of this model')
+  .option('--limit <n>', 'at most this many rows (default 100)', integer(1, 1_000_000), 100)
+  .option('--json', 'print one JSON value')
+  .action(action(async (ctx, o: { date?: string; source?: string; model?: string; limit: number; json?: boolean }) => (await commands.read()).runPredictions(ctx, o, Boolean(o.json))));
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+await program.parseAsync(process.argv);

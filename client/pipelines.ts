@@ -1,0 +1,73 @@
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import type { Config } from '../config/env';
+import { dayRangeOf, type DayRange } from '../common/dates';
+import { validateModelTag } from '../common/tags';
+import { pipelineTaskQueue } from '../workers/task-queues';
+import { scoreWorkflowId, trainWorkflowId } from '../workflows/ids';
+import type { scoreBatch, ScoreBatchInput } from '../workflows/scoreBatch';
+import type { trainModel, TrainModelInput } from '../workflows/trainModel';
+
+export class PipelineStartError extends Error {
+  override name = 'PipelineStartError';
+}
+
+export async function connectClient(config: Config): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
+    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  } catch (error) {
+    throw new PipelineStartError(
+      `Temporal is not reachable at ${config.TEMPORAL_ADDRESS} (${(error as Error).message}); run ecgflow services up`,
+    );
+  }
+}
+
+/**
+ * Starts training under `train-<tag>`. A run already in progress is joined, not doubled; a tag whose
+ * training already completed is refused, because a tag names exactly one model.
+ */
+export async function startTraining(client: Client, config: Config, input: TrainModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof trainModel>> {
+  validateModelTag(input.tag);
+  const workflowId = trainWorkflowId(input.tag);
+  try {
+    return await client.workflow.start<typeof trainModel>('trainModel', {
+      taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new PipelineStartError(`model tag "${input.tag}" was already trained by workflow ${workflowId}; choose another tag`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Starts scoring under `score-<days>-<tag>`; the same scoring already running is joined. A later
+ * rerun is allowed and scores only the beats that arrived since.
+ */
+export async function startScoring(
+  client: Client,
+  config: Config,
+  input: ScoreBatchInput & { modelTag: string },
+): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof scoreBatch>; range: DayRange }> {
+  const range = dayRangeOf(input);
+  const handle = await client.workflow.start<typeof scoreBatch>('scoreBatch', {
+    taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
+    workflowId: scoreWorkflowId(range, input.modelTag),
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+  return { handle, range };
+}

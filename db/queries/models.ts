@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Database, ModelRow, NewModel } from '../database';
+
+export type ModelSummaryRow = Omit<ModelRow, 'topology' | 'weight_specs' | 'weights'>;
+
+const summaryColumns = [
+  'id', 'tag', 'kind', 'hyperparameters', 'normalisation', 'threshold', 'metrics', 'train_from', 'train_to',
+  'row_counts', 'fingerprint', 'backend', 'training_ms', 'stage', 'workflow_id', 'created_at',
+] as const;
+
+export async function findModelByTag(db: Kysely<Database>, tag: string): Promise<ModelRow | undefined> {
+  return db.selectFrom('models').selectAll().where('tag', '=', tag).executeTakeFirst();
+}
+
+export async function findModelById(db: Kysely<Database>, id: number): Promise<ModelRow | undefined> {
+  return db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findModelOwner(db: Kysely<Database>, tag: string): Promise<{ id: number; workflow_id: string } | undefined> {
+  return db.selectFrom('models').select(['id', 'workflow_id']).where('tag', '=', tag).executeTakeFirst();
+}
+
+export async function listModels(db: Kysely<Database>): Promise<ModelSummaryRow[]> {
+  return db.selectFrom('models').select(summaryColumns).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+/** The model that scores by default: the production one, else the newest. */
+export async function findDefaultModel(db: Kysely<Database>): Promise<ModelSummaryRow | undefined> {
+  const production = await db.selectFrom('models').select(summaryColumns).where('stage', '=', 'production').executeTakeFirst();
+  if (production) return production;
+  return db.selectFrom('models').select(summaryColumns).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/**
+ * Saves a trained model under its tag. A retried save of the same workflow returns the row it wrote
+ * before; a tag owned by another workflow is reported, never overwritten.
+ */
+export async function saveModel(
+  db: Kysely<Database>,
+  model: NewModel,
+): Promise<{ id: number; created: boolean } | { conflict: { workflowId: string } }> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('models').select(['id', 'workflow_id']).where('tag', '=', model.tag).forUpdate().executeTakeFirst();
+    if (existing) {
+      return existing.workflow_id === model.workflow_id ? { id: existing.id, created: false } : { conflict: { workflowId: existing.workflow_id } };
+    }
+    const result = await trx.insertInto('models').values(model).executeTakeFirstOrThrow();
+    return { id: Number(result.insertId), created: true };
+  });
+}

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { ecg5000Paths } from './helpers/ecg-data';
+import { CLI } from './helpers/processes';
+import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+
+const run = promisify(execFile);
+
+describe('the ecgflow command line on the real services', () => {
+  let t: TestDatabase;
+  let p: TestPipeline;
+
+  async function ecgflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...p.env } });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase('cli');
+    p = await startTestPipeline(t, 'cli');
+  });
+  afterAll(async () => {
+    await p?.stop();
+    await t?.drop();
+  });
+
+  it('describes every command in --help', async () => {
+    const { stdout } = await ecgflow('--help');
+    for (const command of ['services', 'migrate', 'worker', 'ingest', 'train', 'infer', 'models', 'predictions']) {
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+  });
+
+  it('migrates (again) and reports the services as JSON', async () => {
+    const migrate = await ecgflow('migrate', '--json');
+    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [], alreadyApplied: 1 });
+    // Up again while both run: it reuses them and says where they are.
+    const upRun = await ecgflow('services', 'up', '--json');
+    expect(upRun.code, upRun.stderr).toBe(0);
+    const up = JSON.parse(upRun.stdout);
+    expect(up).toMatchObject({ mysql: { up: true }, temporal: { up: true } });
+    const status = JSON.parse((await ecgflow('services', 'status', '--json')).stdout);
+    expect(status.mysql.up).toBe(true);
+    expect(status.temporal).toMatchObject({ up: true, address: '127.0.0.1:7233' });
+  });
+
+  it('ingests, trains, scores and lists predictions traced to their source rows', async () => {
+    const ingest = await ecgflow('ingest', ecg5000Paths().tsv, '--source', 'ucr-train', '--recorded-on', '2026-04-01', '--json');
+    expect(ingest.code).toBe(0);
+    expect(JSON.parse(ingest.stdout)).toMatchObject({ source: 'ucr-train', inserted: 500, duplicates: 0, rejected: [] });
+
+    const train = await ecgflow('train', '--tag', p.tag('cli-m'), '--epochs', '5', '--json');
+    expect(train.code).toBe(0);
+    const trained = JSON.parse(train.stdout);
+    expect(trained).toMatchObject({ workflowId: `train-${p.tag('cli-m')}`, tag: p.tag('cli-m'), kind: 'dense-autoencoder' });
+    expect(trained.metrics.count).toBe(trained.rowCounts.test);
+
+    const infer = await ecgflow('infer', '--date', '2026-04-01', '--json');
+    expect(JSON.parse(infer.stdout)).toMatchObject({ workflowId: `score-2026-04-01-${p.tag('cli-m')}`, scored: 500, modelTag: p.tag('cli-m') });
+
+    const predictions = JSON.parse((await ecgflow('predictions', '--date', '2026-04-01', '--limit', '3', '--json')).stdout);
+    expect(predictions).toHaveLength(3);
+    expect(predictions.map((r: { sourceRow: number }) => r.sourceRow)).toEqual([1, 2, 3]);
+    for (const row of predictions) {
+      expect(row).toMatchObject({ source: 'ucr-train', modelTag: p.tag('cli-m'), threshold: trained.threshold });
+      expect(row.isAnomalous).toBe(row.score >= row.threshold);
+    }
+    const models = JSON.parse((await ecgflow('models', '--json')).stdout);
+    expect(models.map((m: { tag: string }) => m.tag)).toEqual([p.tag('cli-m')]);
+
+    const human = await ecgflow('infer', '--date', '2026-04-01');
+    expect(human.stdout.trim()).toBe(`2026-04-01: 0 beats scored with ${p.tag('cli-m')}, 0 anomalies`);
+  });
+
+  it('exits non-zero with one clear line on bad input', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ecgflow-cli-'));
+    const bad = path.join(dir, 'bad.csv');
+    await writeFile(bad, '1,2,3\n');
+    const cases: [string[], RegExp][] = [
+      [['ingest', bad], /row 1/],
+      [['ingest', path.join(dir, 'missing.csv')], /missing\.csv/],
+      [['infer', '--date', '2026-04-01', '--model', 'nope'], /no model is tagged "nope"/],
+      [['infer', '--date', '2026-13-01'], /date/],
+      [['train', '--tag', 'bad tag'], /tag: expected/],
+      [['train', '--tag', 'x', '--epochs', 'many'], /epochs/],
+      [['predictions', '--limit', '0'], /limit/],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = await ecgflow(...args);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr, args.join(' ')).toMatch(pattern);
+      expect(result.stderr.trim().split('\n')[0], args.join(' ')).toMatch(/^ecgflow: /);
+      expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../config/env';
+import { initTensorFlow } from '../../ml/backend';
+import { createPipelineWorker } from '../../workers/worker';
+import type { TestDatabase } from './db';
+
+export interface TestPipeline {
+  client: Client;
+  config: Config;
+  taskQueue: string;
+  /** Environment for a child process (a worker, the CLI) on the same database and task queue. */
+  env: Record<string, string>;
+  /**
+   * A model tag unique to this test run. Workflow ids come from tags, and the Temporal dev server
+   * keeps its history across runs while every run gets a fresh database.
+   */
+  tag(name: string): string;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** A real worker on the real Temporal dev server, on a task queue of its own, against a test database. */
+export async function startTestPipeline(t: TestDatabase, label: string, options: { worker?: boolean } = {}): Promise<TestPipeline> {
+  const runSuffix = randomBytes(4).toString('hex');
+  const taskQueue = `test-${label}-${runSuffix}`;
+  const env = { ...t.env, ECGFLOW_TASK_QUEUE: taskQueue, ECGFLOW_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
+  const config = loadConfig({ ...process.env, ...env });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  let stopWorker = async () => {};
+  if (options.worker !== false) {
+    if (!runtimeInstalled) {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      runtimeInstalled = true;
+    }
+    const { tf, backend } = await initTensorFlow('wasm');
+    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await createPipelineWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      db: t.db,
+      tf,
+      backend,
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+    };
+  }
+  return {
+    client,
+    config,
+    taskQueue,
+    env,
+    tag: (name) => `${name}-${runSuffix}`,
+    async stop() {
+      await stopWorker();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database';
+import type { TensorFlow } from '../ml/backend';
+import { createActivities } from './activities';
+
+const require = createRequire(import.meta.url);
+
+export interface PipelineWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Kysely<Database>;
+  tf: TensorFlow;
+  backend: string;
+  /** A prebuilt workflow bundle (see scripts/bundle-workflows.ts); bundles at start-up when absent. */
+  workflowBundlePath?: string;
+}
+
+export async function createPipelineWorker(options: PipelineWorkerOptions): Promise<Worker> {
+  const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: require.resolve('../workflows/index.ts') };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource,
+    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend }),
+    // Training and scoring are CPU-bound on two cores; more at once only thrashes.
+    maxConcurrentActivityTaskExecutions: 2,
+    // Heartbeats carry progress (epoch, loss, cursor) that the CLI shows; once a second is cheap.
+    maxHeartbeatThrottleInterval: '1 second',
+  });
+}
