@@ -1,0 +1,126 @@
+// npm run bench: the figures behind the issue's targets, measured on this machine. Not a test:
+// it prints numbers and asserts only that the work was complete (every beat scored once).
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { sql } from 'kysely';
+import { rowOfTrainedModel } from '../activities/stored-model';
+import { startScoring } from '../client/pipelines';
+import { loadConfig } from '../config/env';
+import { createDb } from '../db/connect';
+import { migrateToLatest } from '../db/migrate';
+import { storeNewBeats } from '../db/queries/ingest';
+import { saveModel } from '../db/queries/models';
+import { augmentBeats } from '../ml/augment';
+import { trainAutoencoder } from '../ml/autoencoder';
+import { initTensorFlow } from '../ml/backend';
+import { beatHash, encodeBeat, SAMPLES_PER_BEAT } from '../ml/beat';
+import { selectRows } from '../ml/matrix';
+import { evaluate } from '../ml/metrics';
+import { createScorer } from '../ml/scorer';
+import { splitTrainTest } from '../ml/split';
+import { readEcg5000 } from '../ingest/ecg5000';
+import { bundleWorkflows } from '../scripts/bundle-workflows';
+import { createPipelineWorker } from '../workers/worker';
+
+const BEATS = Number(process.env.BENCH_BEATS ?? 100_000);
+const DAY = '2026-01-15';
+
+const config = loadConfig();
+const { tf, backend } = await initTensorFlow(config.ECGFLOW_TF_BACKEND);
+const report: Record<string, string | number> = { backend };
+const rate = (n: number, ms: number) => Math.round((n * 1000) / ms);
+
+// --- training on ECG5000, the seed recipe with its defaults
+const ecg = readEcg5000(config.ECG5000_CSV);
+const isTest = splitTrainTest(ecg.keys, 0.2, 42);
+const train = selectRows(ecg, (i) => !isTest[i]);
+const trainNormal = selectRows(ecg, (i) => !isTest[i] && ecg.isAnomalous[i] === 0);
+const test = selectRows(ecg, (i) => isTest[i]!);
+const testLabels = ecg.isAnomalous.filter((_, i) => isTest[i]);
+const trained = await trainAutoencoder(tf, trainNormal, train, {});
+const scorer = await createScorer(tf, trained.artifact, trained.normalisation, trained.threshold);
+const metrics = evaluate(scorer.score(test), testLabels, trained.threshold);
+Object.assign(report, {
+  'training ms (20 epochs, batch 512)': Math.round(trained.trainingMs),
+  'held-out accuracy': metrics.accuracy.toFixed(4),
+  'held-out ROC-AUC': metrics.rocAuc?.toFixed(4) ?? '-',
+});
+
+// --- model-only scoring throughput
+const augmented = augmentBeats(ecg, BEATS, 7);
+let bestMs = Infinity;
+for (let round = 0; round < 3; round++) {
+  const started = performance.now();
+  scorer.score(augmented);
+  bestMs = Math.min(bestMs, performance.now() - started);
+}
+report[`model-only scoring beats/s (${BEATS} beats, best of 3)`] = rate(BEATS, bestMs);
+
+// --- end to end through MariaDB and Temporal
+const database = `ecgflow_bench_${randomBytes(3).toString('hex')}`;
+const admin = createDb(config.mysql);
+await sql`create database ${sql.id(database)}`.execute(admin);
+await admin.destroy();
+const db = createDb({ ...config.mysql, database });
+Runtime.install({ logger: new DefaultLogger('WARN') });
+try {
+  await migrateToLatest(db);
+  const recordedAt = new Date(`${DAY}T00:00:00Z`);
+  let started = performance.now();
+  for (let first = 0; first < BEATS; first += 2000) {
+    const rows = [];
+    for (let i = first; i < Math.min(first + 2000, BEATS); i++) {
+      const samples = encodeBeat(augmented.samples.subarray(i * SAMPLES_PER_BEAT, (i + 1) * SAMPLES_PER_BEAT));
+      rows.push({ recorded_at: recordedAt, source: 'bench', source_row: i + 1, samples, content_hash: beatHash(samples), is_anomalous: null, ucr_class: null });
+    }
+    await storeNewBeats(db, rows);
+  }
+  report['beat insert rows/s (hash + BLOB + unique key, batches of 2000)'] = rate(BEATS, performance.now() - started);
+
+  started = performance.now();
+  let read = 0;
+  for (let afterId = 0; ; ) {
+    const page = await db.selectFrom('ecg').select(['id', 'samples']).where('id', '>', afterId).orderBy('id').limit(2000).execute();
+    if (page.length === 0) break;
+    read += page.length;
+    afterId = page[page.length - 1]!.id;
+  }
+  report['beat read rows/s (pages of 2000)'] = rate(read, performance.now() - started);
+
+  const saved = await saveModel(db, rowOfTrainedModel(trained, {
+    tag: 'bench', hyperparameters: trained.hyperparameters, metrics, trainFrom: null, trainTo: null,
+    rowCounts: {}, fingerprint: '0'.repeat(64), backend, workflowId: 'bench',
+  }));
+  if ('conflict' in saved) throw new Error('bench model tag taken');
+
+  const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
+  const bundle = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, 'bench-workflow-bundle.js'));
+  const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createPipelineWorker({ connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, db, tf, backend, workflowBundlePath: bundle });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const benchConfig = { ...config, ECGFLOW_TASK_QUEUE: taskQueue };
+  await worker.runUntil(async () => {
+    started = performance.now();
+    const { handle } = await startScoring(client, benchConfig, { date: DAY, modelTag: 'bench' });
+    const result = await handle.result();
+    const ms = performance.now() - started;
+    if (result.scored !== BEATS) throw new Error(`scored ${result.scored} of ${BEATS} beats`);
+    const history = await handle.fetchHistory();
+    report[`end-to-end scoreBatch beats/s (${BEATS} beats, read + score + write)`] = rate(BEATS, ms);
+    report['end-to-end scoreBatch wall s'] = (ms / 1000).toFixed(2);
+    report['history events of the last run'] = history.events?.length ?? 0;
+  });
+  const count = await sql<{ n: number }>`select count(*) as n from predictions`.execute(db);
+  report['predictions stored'] = Number(count.rows[0]!.n);
+  await connection.close();
+  await workerConnection.close();
+} finally {
+  await sql`drop database if exists ${sql.id(database)}`.execute(db);
+  await db.destroy();
+}
+
+const width = Math.max(...Object.keys(report).map((k) => k.length));
+for (const [key, value] of Object.entries(report)) console.log(`${key.padEnd(width)}  ${value}`);
