@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -80,6 +80,21 @@ describe('the ecgflow command line on the real services', () => {
 
     const human = await ecgflow('infer', '--date', '2026-04-01');
     expect(human.stdout.trim()).toBe(`2026-04-01: 0 beats scored with ${p.tag('cli-m')}, 0 anomalies`);
+  });
+
+  it('stops waiting on Ctrl-C and leaves the workflow running to completion', async () => {
+    const tag = p.tag('interrupted');
+    const child = spawn(process.execPath, [CLI, 'train', '--tag', tag, '--epochs', '150'], { env: { ...process.env, ...p.env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const handle = p.client.workflow.getHandle(`train-${tag}`);
+    await expect.poll(() => handle.describe().then((d) => d.status.name, () => 'NOT_FOUND'), { timeout: 20_000 }).toBe('RUNNING');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(`stopped waiting; workflow train-${tag} keeps running`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await handle.result()).toMatchObject({ tag });
   });
 
   it('exits non-zero with one clear line on bad input', async () => {
