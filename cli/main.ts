@@ -83,7 +83,8 @@ program
 
 program
   .command('worker')
-  .description('run a pipeline worker until Ctrl-C')
+  .description('run a pipeline worker until Ctrl-C (its logs are JSON lines on stderr)')
+  .option('--json', 'accepted for symmetry: the worker always logs JSON')
   .action(async () => {
     const { runWorker } = await import('../workers/main');
     try {

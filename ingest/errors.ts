@@ -15,3 +15,8 @@ export class IngestError extends Error {
     super(message);
   }
 }
+
+/** A race with another ingest of the same beats: retrying is the cure, so it is not an IngestError. */
+export class ConcurrentIngestError extends Error {
+  override name = 'ConcurrentIngestError';
+}

@@ -85,7 +85,7 @@ export function detectFormat(first: RawRow, fileName: string): IngestFormat {
   if (width === SAMPLES_PER_BEAT) return 'unlabelled';
   if (width !== SAMPLES_PER_BEAT + 1) {
     throw new IngestError(
-      `cannot detect the layout of ${fileName}: row ${first.row} has ${width} values, expected ${SAMPLES_PER_BEAT} (unlabelled) or ${SAMPLES_PER_BEAT + 1} (tutorial or ucr); fix the row or pass format`,
+      `cannot detect the layout of ${fileName}: row ${first.row} has ${width} values, expected ${SAMPLES_PER_BEAT} (unlabelled) or ${SAMPLES_PER_BEAT + 1} (tutorial or ucr); fix the row or give the format (--format tutorial|ucr|unlabelled)`,
     );
   }
   if (first.whitespaceSeparated) return 'ucr';
@@ -96,7 +96,7 @@ export function detectFormat(first: RawRow, fileName: string): IngestFormat {
   const why = startsWithClass
     ? 'it starts like a UCR class (1..5) and ends like a tutorial label (0/1)'
     : 'it neither starts with a UCR class (1..5) nor ends with a tutorial label (0/1)';
-  throw new IngestError(`cannot tell the layout of ${fileName} from row ${first.row}: ${why}; pass format: 'tutorial' or 'ucr'`);
+  throw new IngestError(`cannot tell the layout of ${fileName} from row ${first.row}: ${why}; give the format (--format tutorial or ucr)`);
 }
 
 /**

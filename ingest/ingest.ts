@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Database, NewEcg } from '../db/database';
 import { beatHash, SAMPLES_PER_BEAT } from '../ml/beat';
 import { BatchWriter } from './batch-writer';
-import { IngestError } from './errors';
+import { ConcurrentIngestError, IngestError } from './errors';
 import { detectFormat, interpretRow, type IngestFormat, type ParsedBeat } from './formats';
 import { resolveIngestOptions, type ResolvedIngestOptions } from './options';
 import { assertReadableFile, readRows } from './read-rows';
 import type { RawRow } from './rows';
 import { RejectedRows, describeRejectedFile } from './report';
 
-export { IngestError } from './errors';
+export { ConcurrentIngestError, IngestError } from './errors';
 export type { IngestFormat } from './formats';
 
 export interface IngestOptions {
@@ -51,7 +51,24 @@ export const PROGRESS_EVERY_ROWS = 1000;
 export async function ingestFile(db: Kysely<Database>, options: IngestOptions): Promise<IngestReport> {
   const resolved = resolveIngestOptions(options);
   await assertReadableFile(resolved.path);
-  return db.transaction().execute((trx) => ingestRows(trx, resolved));
+  try {
+    return await db.transaction().execute((trx) => ingestRows(trx, resolved));
+  } catch (error) {
+    if (isRaceWithAnotherIngest(error)) {
+      // Another ingest committed some of the same beats while this one ran; nothing of this file was
+      // kept, and running it again counts them as duplicates.
+      throw new ConcurrentIngestError(
+        `${resolved.fileName}: another ingest stored some of the same beats at the same time; nothing was written, run it again`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Two ingests of overlapping beats collide on the unique hash: as a duplicate key or, both waiting, a deadlock. */
+function isRaceWithAnotherIngest(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
 async function ingestRows(trx: Kysely<Database>, options: ResolvedIngestOptions): Promise<IngestReport> {

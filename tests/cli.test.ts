@@ -97,6 +97,20 @@ describe('the ecgflow command line on the real services', () => {
     expect(await handle.result()).toMatchObject({ tag });
   });
 
+  it('prints the report of a refused file with --json, and writes nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ecgflow-cli-'));
+    const file = path.join(dir, 'half-bad.csv');
+    const good = Array.from({ length: 140 }, (_, i) => (Math.sin(i / 9) + 0.001 * i).toFixed(5)).join(',');
+    await writeFile(file, `${good},1.0\n${good.replace(/^[^,]+/, 'oops')},1.0\n`);
+    const before = await t.db.selectFrom('ecg').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const result = await ecgflow('ingest', file, '--json');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ source: 'half-bad.csv', inserted: 0, rejectedTotal: 1, rejected: [{ row: 2 }] });
+    expect(result.stderr).toMatch(/^ecgflow: .*row 2/);
+    const after = await t.db.selectFrom('ecg').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
+
   it('exits non-zero with one clear line on bad input', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'ecgflow-cli-'));
     const bad = path.join(dir, 'bad.csv');

@@ -146,7 +146,7 @@ describe('ingest: file layouts', () => {
     // First value 1 and last value 0: fits both labelled layouts, so only `format` can decide.
     const ambiguous = await writeLines(tmp.file('ambiguous.csv'), [`1,${syntheticBeat(7).slice(0, 139).join(',')},0`]);
     await expect(ingestFile(t.db, { path: ambiguous })).rejects.toThrow(
-      "cannot tell the layout of ambiguous.csv from row 1: it starts like a UCR class (1..5) and ends like a tutorial label (0/1); pass format: 'tutorial' or 'ucr'",
+      "cannot tell the layout of ambiguous.csv from row 1: it starts like a UCR class (1..5) and ends like a tutorial label (0/1); give the format (--format tutorial or ucr)",
     );
     expect(await ingestFile(t.db, { path: ambiguous, format: 'ucr' })).toMatchObject({ inserted: 1 });
     expect(await labelCounts()).toEqual([{ is_anomalous: 0, ucr_class: 1, n: 1 }]);
@@ -155,7 +155,7 @@ describe('ingest: file layouts', () => {
   it('refuses to guess from a first row of the wrong width', async () => {
     const file = await writeLines(tmp.file('narrow.csv'), [syntheticBeat(1).slice(0, 100).join(','), ...tutorialLines(2)]);
     await expect(ingestFile(t.db, { path: file })).rejects.toThrow(
-      'cannot detect the layout of narrow.csv: row 1 has 100 values, expected 140 (unlabelled) or 141 (tutorial or ucr); fix the row or pass format',
+      'cannot detect the layout of narrow.csv: row 1 has 100 values, expected 140 (unlabelled) or 141 (tutorial or ucr); fix the row or give the format (--format tutorial|ucr|unlabelled)',
     );
     await expect(ingestFile(t.db, { path: file, format: 'tutorial', skipInvalid: true })).resolves.toMatchObject({ inserted: 2, rejectedTotal: 1 });
   });

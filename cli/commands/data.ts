@@ -1,5 +1,5 @@
 import { migrateToLatest } from '../../db/migrate';
-import { ingestFile, type IngestOptions } from '../../ingest/ingest';
+import { IngestError, ingestFile, type IngestOptions, type IngestReport } from '../../ingest/ingest';
 import type { CliContext } from '../context';
 import { printResult } from '../output';
 
@@ -20,8 +20,16 @@ export async function runIngest(ctx: CliContext, options: IngestOptions, json: b
         process.stderr.write(`\r\x1b[2Kread ${rows} rows`);
       }
     } : undefined,
+  }).catch((error: unknown) => {
+    // A refused file still has a report (its bad rows); --json callers get it on stdout too.
+    if (json && error instanceof IngestError && error.report) printReport(true, error.report);
+    throw error;
   });
   if (lastShown) process.stderr.write('\r\x1b[2K');
+  printReport(json, report);
+}
+
+function printReport(json: boolean, report: IngestReport): void {
   printResult(json, report, () => {
     const lines = [`${report.source}: ${report.inserted} inserted, ${report.duplicates} duplicates, ${report.rejectedTotal} rejected`];
     for (const r of report.rejected.slice(0, 20)) lines.push(`  row ${r.row}: ${r.reason}`);
