@@ -1,5 +1,9 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CliContext } from './context';
+import { Command, Option } from 'commander';
+import { action, decimal, failureText, integer, unitList } from './program';
+import { registerDriftCommands } from './register-drift';
+import { registerRegistryCommands } from './register-registry';
+import { registerRunsCommands } from './register-runs';
+import { registerScheduleCommands } from './register-schedule';
 import { CliError } from './output';
 
 // Command modules load on use, so `--help` and light commands do not pay for Temporal, TensorFlow or exceljs.
@@ -10,51 +14,6 @@ const commands = {
   services: () => import('./commands/services'),
   train: () => import('./commands/train'),
 };
-
-function failureText(error: unknown): Promise<string> {
-  return import('./wait').then((m) => m.failureMessage(error), () => String(error));
-}
-
-function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function decimal(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function unitList(value: string): number[] {
-  const units = value.split(',').map((v) => Number(v.trim()));
-  if (units.length === 0 || units.some((u) => !Number.isInteger(u) || u < 1 || u > 4096)) {
-    throw new InvalidArgumentError('expected comma-separated layer widths, e.g. 32,16,8');
-  }
-  return units;
-}
-
-/** Runs a command with its own resources and turns any error into one line and a non-zero exit. */
-function action<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) => Promise<void>) {
-  return async (...args: A): Promise<void> => {
-    let ctx: CliContext | undefined;
-    try {
-      const { CliContext } = await import('./context');
-      ctx = new CliContext();
-      await fn(ctx, ...args);
-    } catch (error) {
-      process.stderr.write(`ecgflow: ${await failureText(error)}\n`);
-      process.exitCode = error instanceof CliError ? error.exitCode : 1;
-    } finally {
-      await ctx?.close().catch(() => undefined);
-    }
-  };
-}
 
 const program = new Command('ecgflow')
   .description('Durable ML pipelines for ECG anomaly detection on Temporal and MySQL')
@@ -159,6 +118,11 @@ program
   .option('--limit <n>', 'at most this many rows (default 100)', integer(1, 1_000_000), 100)
   .option('--json', 'print one JSON value')
   .action(action(async (ctx, o: { date?: string; source?: string; model?: string; limit: number; json?: boolean }) => (await commands.read()).runPredictions(ctx, o, Boolean(o.json))));
+
+registerRegistryCommands(program);
+registerRunsCommands(program);
+registerDriftCommands(program);
+registerScheduleCommands(program);
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

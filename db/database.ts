@@ -37,6 +37,8 @@ export interface ModelTable {
   training_ms: number;
   stage: ColumnType<string, string | undefined, string>;
   workflow_id: string;
+  /** Drift baseline computed over the training window (JSON); null until computed. */
+  baseline_profile: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
   created_at: CreatedAt;
 }
 
@@ -52,10 +54,97 @@ export interface PredictionTable {
   scored_at: Date;
 }
 
+export type ModelStage = 'candidate' | 'staging' | 'production' | 'archived';
+
+export interface ModelStageHistoryTable {
+  id: Generated<number>;
+  model_id: number;
+  from_stage: string | null;
+  to_stage: string;
+  changed_at: Date;
+  changed_by: string;
+  reason: string;
+  workflow_id: string | null;
+}
+
+/** Every candidate a training run tried, kept with its hyperparameters and validation metrics. */
+export interface ModelCandidateTable {
+  id: Generated<number>;
+  tag: string;
+  workflow_id: string;
+  name: string;
+  kind: string;
+  hyperparameters: JsonText;
+  threshold: number | null;
+  metrics: JsonText | null;
+  /** 'trained' | 'skipped' | 'failed' */
+  status: string;
+  detail: string | null;
+  selected: ColumnType<number, number | boolean | undefined, number | boolean>;
+  training_ms: number | null;
+  created_at: CreatedAt;
+}
+
+export interface DriftReportTable {
+  id: Generated<number>;
+  model_id: number;
+  range_from: Date;
+  range_to: Date;
+  status: 'none' | 'moderate' | 'severe' | 'insufficient';
+  sample_size: number;
+  drifted_share: number | null;
+  moderate_share: number | null;
+  psi_max: number | null;
+  ks_statistic: number | null;
+  ks_p_value: number | null;
+  anomaly_rate: number | null;
+  baseline_anomaly_rate: number | null;
+  policy: JsonText;
+  workflow_id: string;
+  run_id: string;
+  created_at: CreatedAt;
+}
+
+export interface DriftReportPositionTable {
+  report_id: number;
+  position: number;
+  psi: number;
+  band: 'none' | 'moderate' | 'severe';
+}
+
+export interface ReviewTable {
+  id: Generated<number>;
+  ecg_id: number;
+  prediction_id: number | null;
+  reviewer: string;
+  previous_label: number | null;
+  new_label: number;
+  note: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RetrainDecisionTable {
+  id: Generated<number>;
+  workflow_id: string;
+  challenger_tag: string;
+  champion_tag: string | null;
+  promoted: number;
+  reason: string;
+  decided_by: string;
+  details: JsonText;
+  decided_at: Date;
+}
+
 export interface Database {
   ecg: EcgTable;
   models: ModelTable;
   predictions: PredictionTable;
+  model_stage_history: ModelStageHistoryTable;
+  model_candidates: ModelCandidateTable;
+  drift_reports: DriftReportTable;
+  drift_report_positions: DriftReportPositionTable;
+  reviews: ReviewTable;
+  retrain_decisions: RetrainDecisionTable;
 }
 
 export type EcgRow = Selectable<EcgTable>;

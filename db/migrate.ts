@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as coreTables from './migrations/2026-11-23T0900-core-tables';
+import * as mlopsLoop from './migrations/2026-11-23T1600-mlops-loop';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations: Record<string, Migration> = {
   '2026-11-23T0900-core-tables': coreTables,
+  '2026-11-23T1600-mlops-loop': mlopsLoop,
 };
 
 export interface MigrationReport {

@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
+import { createDriftActivities } from '../activities/drift';
 import { createIngestActivities } from '../activities/ingest';
+import { createPipelineActivities } from '../activities/pipeline';
+import { createRegistryActivities } from '../activities/registry';
+import { createRetrainActivities } from '../activities/retrain';
 import { createScoringActivities } from '../activities/scoring';
 import { createTrainingActivities } from '../activities/training';
 import type { Database } from '../db/database';
@@ -11,5 +15,9 @@ export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; b
     ...createIngestActivities({ db: deps.db }),
     ...createTrainingActivities(deps),
     ...createScoringActivities(deps),
+    ...createRegistryActivities({ db: deps.db }),
+    ...createDriftActivities(deps),
+    ...createRetrainActivities(deps),
+    ...createPipelineActivities({ db: deps.db }),
   };
 }
