@@ -9,7 +9,7 @@ import type { TensorFlow } from '../ml/backend';
 import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
 import { createScorer, type Scorer } from '../ml/scorer';
 import { permanent, workflowRunOf } from './errors';
-import { artifactOfRow, normalisationOfRow } from './stored-model';
+import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from './stored-model';
 
 export interface ScoringDeps {
   db: Kysely<Database>;
@@ -65,7 +65,7 @@ export function createScoringActivities(deps: ScoringDeps) {
   async function loadScorer(modelId: number): Promise<Scorer> {
     const row = await findModelById(deps.db, modelId);
     if (!row) throw permanent('ModelNotFound', `model ${modelId} no longer exists`);
-    return createScorer(deps.tf, artifactOfRow(row), normalisationOfRow(row), row.threshold);
+    return createScorer(deps.tf, artifactOfRow(row), normalisationOfRow(row), row.threshold, scoreOutputOfKind(row.kind));
   }
 
   return {

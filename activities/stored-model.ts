@@ -1,6 +1,16 @@
 import type { ModelRow, NewModel } from '../db/database';
 import type { ModelArtifact } from '../ml/artifact';
-import type { TrainedModel } from '../ml/autoencoder';
+import type { MinMax } from '../ml/normalise';
+import type { ScoreOutput } from '../ml/scorer';
+
+/** A trained network of any kind, ready to store: an autoencoder or a classifier. */
+export interface StorableModel {
+  kind: string;
+  artifact: ModelArtifact;
+  normalisation: MinMax;
+  threshold: number;
+  trainingMs: number;
+}
 
 /** Where and how a model was made: everything in its row that the model itself does not say. */
 export interface ModelProvenance {
@@ -16,7 +26,7 @@ export interface ModelProvenance {
 }
 
 /** What `models` stores is exactly what a scorer needs: topology, weights, normalisation, threshold. */
-export function rowOfTrainedModel(trained: TrainedModel, meta: ModelProvenance): NewModel {
+export function rowOfTrainedModel(trained: StorableModel, meta: ModelProvenance): NewModel {
   return {
     tag: meta.tag,
     kind: trained.kind,
@@ -47,4 +57,11 @@ export function artifactOfRow(row: Pick<ModelRow, 'topology' | 'weight_specs' | 
 
 export function normalisationOfRow(row: Pick<ModelRow, 'normalisation'>): { min: number; max: number } {
   return JSON.parse(row.normalisation) as { min: number; max: number };
+}
+
+/** How a stored model's kind turns its output into a score; unknown kinds are left to the scorer to infer. */
+export function scoreOutputOfKind(kind: string): ScoreOutput | undefined {
+  if (kind === 'dense-classifier') return 'model-output';
+  if (kind === 'dense-autoencoder') return 'reconstruction-error';
+  return undefined;
 }

@@ -1,24 +1,30 @@
-import { createHash } from 'node:crypto';
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { validateModelTag } from '../common/tags';
-import { windowOfDays, type DayRange } from '../common/dates';
 import type { Database } from '../db/database';
-import { readLabelledBeats, type LabelledBeatRow } from '../db/queries/ecg';
+import { clearUnfinishedRun, findCandidate, markSelected, upsertCandidate, type NewCandidate } from '../db/queries/candidates';
 import { findModelByTag, findModelOwner, saveModel } from '../db/queries/models';
-import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
-import {
-  parseHyperparameters,
-  trainAutoencoder,
-  type AutoencoderHyperparameters,
-  type BeatMatrix,
-} from '../ml/autoencoder';
+import { trainAutoencoder } from '../ml/autoencoder';
 import type { TensorFlow } from '../ml/backend';
+import {
+  hyperparametersOf,
+  type AutoencoderCandidateSpec,
+  type CandidateOutcome,
+  type CandidateSpec,
+  type CandidateStatus,
+  type ClassifierCandidateSpec,
+  type SelectionMetric,
+  type SplitSettings,
+} from '../ml/candidates';
+import { trainClassifier } from '../ml/classifier';
 import { evaluate, type Metrics } from '../ml/metrics';
 import { createScorer } from '../ml/scorer';
-import { splitTrainTest } from '../ml/split';
+import { chooseThreshold, type ValidationThresholdRule } from '../ml/threshold';
 import { permanent, workflowRunOf } from './errors';
-import { rowOfTrainedModel } from './stored-model';
+import { artifactOfRow, rowOfTrainedModel, scoreOutputOfKind, type StorableModel } from './stored-model';
+import { loadTrainingSplits, openWindow, rowsLabelled, type RowCounts, type TrainingDataInput, type TrainingSplits } from './training-data';
+
+export type { RowCounts } from './training-data';
 
 export interface TrainingDeps {
   db: Kysely<Database>;
@@ -26,35 +32,55 @@ export interface TrainingDeps {
   backend: string;
 }
 
-export interface TrainInput {
+/** The beats every activity of one training run reads: the same window, split and labels. */
+export interface RunData extends TrainingDataInput {
   tag: string;
-  /** Inclusive training days; either end may be open. */
-  range: Partial<DayRange>;
-  hyperparameters: Partial<AutoencoderHyperparameters>;
 }
 
+export interface CandidateInput extends RunData {
+  candidate: CandidateSpec;
+  minLabelsPerClass: number;
+}
+
+/** Heartbeat details of trainCandidate, read by the CLI for its progress line. */
 export interface TrainProgress {
+  candidate: string;
   epoch: number;
   epochs: number;
   loss: number;
+  validationLoss?: number;
 }
 
-export interface TrainedModelSummary {
+/** A candidate as the run's result lists it. */
+export interface CandidateBrief {
+  name: string;
+  kind: string;
+  status: CandidateStatus;
+  threshold: number | null;
+  validation: Pick<Metrics, 'rocAuc' | 'f1' | 'accuracy' | 'precision' | 'recall'> | null;
+  trainingMs: number | null;
+  detail: string | null;
+  selected: boolean;
+}
+
+export interface SavedModelSummary {
   modelId: number;
   tag: string;
   kind: string;
   threshold: number;
+  /** On the held-out test split, which no candidate saw while training or thresholding. */
   metrics: Metrics;
   rowCounts: RowCounts;
   trainingMs: number;
   backend: string;
+  /** The candidate that became the model, and its metrics on the validation split it won on. */
+  selected: string;
+  validationMetrics: Metrics | null;
 }
 
-export interface RowCounts {
-  labelled: number;
-  train: number;
-  trainNormal: number;
-  test: number;
+export interface TrainedModelSummary extends SavedModelSummary {
+  selectBy: SelectionMetric;
+  candidates: CandidateBrief[];
 }
 
 export function createTrainingActivities(deps: TrainingDeps) {
@@ -69,33 +95,103 @@ export function createTrainingActivities(deps: TrainingDeps) {
       }
     },
 
-    async trainAutoencoderModel(input: TrainInput): Promise<TrainedModelSummary> {
+    /**
+     * Checks, once and before any candidate starts, that the window has beats enough for every
+     * split, and forgets the candidate records an earlier failed run of this workflow left.
+     */
+    async prepareCandidates(input: RunData): Promise<RowCounts> {
+      const tag = validateTagOrFail(input.tag);
+      const { counts } = await loadTrainingSplits(deps.db, input);
+      await clearUnfinishedRun(deps.db, tag, workflowRunOf(Context.current().info).workflowId);
+      return counts;
+    },
+
+    /**
+     * Trains one candidate on the fit split, thresholds and evaluates it on the validation split and
+     * records it, its model staged in its record for the selection step. Reads its beats itself:
+     * only ids and settings pass through workflow history. A candidate the data cannot support is
+     * recorded as skipped, one whose training breaks as failed; neither fails the run.
+     */
+    async trainCandidate(input: CandidateInput): Promise<CandidateOutcome> {
+      const tag = validateTagOrFail(input.tag);
+      const ctx = Context.current();
+      const workflowId = workflowRunOf(ctx.info).workflowId;
+      const spec = input.candidate;
+      const record = { tag, workflowId, spec, split: input.split };
+      const data = await loadTrainingSplits(deps.db, input);
+      const skip = reasonToSkip(spec, data, input.minLabelsPerClass);
+      if (skip) return recordOutcome(deps.db, record, { status: 'skipped', detail: skip });
+
+      let staged: StagedCandidate;
+      try {
+        staged = await trainAndValidate(deps.tf, spec, data, async (progress) => {
+          ctx.heartbeat({ candidate: spec.name, ...progress } satisfies TrainProgress);
+          // TensorFlow's awaits on wasm settle as microtasks, so a training loop never lets the
+          // event loop reach its I/O: without this, workflow tasks of this worker (and the other
+          // candidate training beside this one) would wait for the whole training.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled');
+        });
+      } catch (error) {
+        if (error instanceof CancelledFailure) throw error;
+        return recordOutcome(deps.db, record, { status: 'failed', detail: `training failed: ${(error as Error).message}` });
+      }
+      return recordOutcome(deps.db, record, { status: 'trained', ...staged });
+    },
+
+    /** Records a candidate whose activity kept failing (e.g. its worker died every time), so the run can go on. */
+    async recordCandidateFailure(input: { tag: string; split: SplitSettings; candidate: CandidateSpec; detail: string }): Promise<CandidateOutcome> {
+      const tag = validateTagOrFail(input.tag);
+      const workflowId = workflowRunOf(Context.current().info).workflowId;
+      return recordOutcome(deps.db, { tag, workflowId, spec: input.candidate, split: input.split }, { status: 'failed', detail: input.detail });
+    },
+
+    /**
+     * Saves the selected candidate's staged model under the tag, with its metrics on the held-out
+     * test split, and marks it selected. A retry after the save finds the model and only repeats
+     * the marking; a tag taken by another workflow meanwhile is refused.
+     */
+    async saveSelectedModel(input: RunData & { candidate: string }): Promise<SavedModelSummary> {
       const tag = validateTagOrFail(input.tag);
       const workflowId = workflowRunOf(Context.current().info).workflowId;
       const saved = await findModelByTag(deps.db, tag);
-      if (saved && saved.workflow_id === workflowId) return summaryOf(saved, deps.backend);
-
-      const hyper = parseOrFail(input.hyperparameters);
-      const window = openWindow(input.range);
-      const rows = await readLabelledBeats(deps.db, window);
-      const data = prepareData(rows, hyper, input.range);
-
-      const trained = await trainAutoencoder(deps.tf, data.trainNormal, data.trainAll, hyper, async (p) => {
-        Context.current().heartbeat(p satisfies TrainProgress);
-      });
-      const scorer = await createScorer(deps.tf, trained.artifact, trained.normalisation, trained.threshold);
-      let metrics: Metrics;
-      try {
-        metrics = evaluate(scorer.score(data.test), data.testLabels, trained.threshold, data.testClasses);
-      } finally {
-        scorer.dispose();
+      if (saved) {
+        if (saved.workflow_id !== workflowId) throw permanent('TagInUse', `model tag "${tag}" was taken by workflow ${saved.workflow_id} while training`);
+        const candidate = await findCandidate(deps.db, workflowId, input.candidate);
+        await markSelected(deps.db, workflowId, input.candidate);
+        return {
+          modelId: saved.id,
+          tag: saved.tag,
+          kind: saved.kind,
+          threshold: saved.threshold,
+          metrics: JSON.parse(saved.metrics) as Metrics,
+          rowCounts: JSON.parse(saved.row_counts) as RowCounts,
+          trainingMs: saved.training_ms,
+          backend: saved.backend || deps.backend,
+          selected: input.candidate,
+          validationMetrics: candidate?.metrics ? (JSON.parse(candidate.metrics) as Metrics) : null,
+        };
       }
 
+      const candidate = await findCandidate(deps.db, workflowId, input.candidate);
+      if (!candidate || candidate.status !== 'trained' || candidate.threshold === null || !candidate.weights || !candidate.topology || !candidate.weight_specs || !candidate.normalisation) {
+        throw permanent('CandidateNotStaged', `candidate ${input.candidate} of workflow ${workflowId} has no staged model to save`);
+      }
+      const model: StorableModel = {
+        kind: candidate.kind,
+        artifact: artifactOfRow({ topology: candidate.topology, weight_specs: candidate.weight_specs, weights: candidate.weights }),
+        normalisation: JSON.parse(candidate.normalisation) as StorableModel['normalisation'],
+        threshold: candidate.threshold,
+        trainingMs: candidate.training_ms ?? 0,
+      };
+      const data = await loadTrainingSplits(deps.db, input);
+      const window = openWindow(input.range);
+      const metrics = await evaluateOn(deps.tf, model, data.test);
       const result = await saveModel(
         deps.db,
-        rowOfTrainedModel(trained, {
+        rowOfTrainedModel(model, {
           tag,
-          hyperparameters: hyper,
+          hyperparameters: JSON.parse(candidate.hyperparameters) as object,
           metrics,
           trainFrom: window.from ?? null,
           trainTo: window.to ?? null,
@@ -108,18 +204,125 @@ export function createTrainingActivities(deps: TrainingDeps) {
       if ('conflict' in result) {
         throw permanent('TagInUse', `model tag "${tag}" was taken by workflow ${result.conflict.workflowId} while training`);
       }
+      await markSelected(deps.db, workflowId, input.candidate);
       return {
         modelId: result.id,
         tag,
-        kind: trained.kind,
-        threshold: trained.threshold,
+        kind: model.kind,
+        threshold: model.threshold,
         metrics,
         rowCounts: data.counts,
-        trainingMs: Math.round(trained.trainingMs),
+        trainingMs: Math.round(model.trainingMs),
         backend: deps.backend,
+        selected: input.candidate,
+        validationMetrics: candidate.metrics ? (JSON.parse(candidate.metrics) as Metrics) : null,
       };
     },
   };
+}
+
+interface StagedCandidate {
+  model: StorableModel;
+  validation: Metrics;
+  detail: string;
+}
+
+type EpochReport = Omit<TrainProgress, 'candidate'>;
+
+/** Why the data cannot support this candidate, or null when it can. */
+function reasonToSkip(spec: CandidateSpec, data: TrainingSplits, minLabelsPerClass: number): string | null {
+  const { fit, fitAnomalous, validation, validationAnomalous } = data.counts;
+  const fitNormal = fit - fitAnomalous;
+  const validationNormal = validation - validationAnomalous;
+  if (spec.kind === 'dense-classifier' && (fitAnomalous < minLabelsPerClass || fitNormal < minLabelsPerClass)) {
+    return `a classifier needs at least ${minLabelsPerClass} anomalous and ${minLabelsPerClass} normal beats to train on; the training rows have ${fitAnomalous} and ${fitNormal}`;
+  }
+  if (isValidationRule(spec.thresholdRule) && (validationAnomalous === 0 || validationNormal === 0)) {
+    return `choosing a threshold by ${spec.thresholdRule} needs anomalous and normal validation beats; the validation split has ${validationAnomalous} and ${validationNormal}`;
+  }
+  if (spec.kind === 'dense-autoencoder' && spec.patience !== null && validationNormal === 0) {
+    return 'early stopping needs normal validation beats; the validation split has none';
+  }
+  return null;
+}
+
+async function trainAndValidate(tf: TensorFlow, spec: CandidateSpec, data: TrainingSplits, onEpoch: (p: EpochReport) => Promise<void>): Promise<StagedCandidate> {
+  const trained = spec.kind === 'dense-autoencoder' ? await trainAutoencoderCandidate(tf, spec, data, onEpoch) : await trainClassifierCandidate(tf, spec, data, onEpoch);
+  const scores = await scoresOf(tf, { ...trained.model, threshold: Number.NaN }, data.validation);
+  const threshold = isValidationRule(spec.thresholdRule) ? chooseThreshold(scores, data.validation.isAnomalous, spec.thresholdRule).threshold : trained.model.threshold;
+  return {
+    model: { ...trained.model, threshold },
+    validation: evaluate(scores, data.validation.isAnomalous, threshold, data.validation.classes),
+    detail: trained.detail,
+  };
+}
+
+async function trainAutoencoderCandidate(tf: TensorFlow, spec: AutoencoderCandidateSpec, data: TrainingSplits, onEpoch: (p: EpochReport) => Promise<void>) {
+  const earlyStopping = spec.patience === null ? undefined : { validationNormal: rowsLabelled(data.validation, false), patience: spec.patience };
+  const trained = await trainAutoencoder(tf, rowsLabelled(data.fit, false), data.fit, spec.autoencoder, onEpoch, earlyStopping);
+  const ran = trained.lossHistory.length;
+  const detail = trained.bestEpoch === undefined ? `${ran} epochs` : `${ran} of at most ${spec.autoencoder.epochs} epochs; kept epoch ${trained.bestEpoch}`;
+  return { model: trained as StorableModel, detail };
+}
+
+async function trainClassifierCandidate(tf: TensorFlow, spec: ClassifierCandidateSpec, data: TrainingSplits, onEpoch: (p: EpochReport) => Promise<void>) {
+  const trained = await trainClassifier(tf, data.fit, data.validation, spec.classifier, onEpoch);
+  const detail = `${trained.lossHistory.length} of at most ${spec.classifier.maxEpochs} epochs; kept epoch ${trained.bestEpoch}`;
+  return { model: { ...trained, threshold: Number.NaN } as StorableModel, detail };
+}
+
+/** Scores through the same scorer that will serve the stored model, so validation sees what production will. */
+async function scoresOf(tf: TensorFlow, model: StorableModel, beats: TrainingSplits['validation']): Promise<Float32Array> {
+  const scorer = await createScorer(tf, model.artifact, model.normalisation, model.threshold, scoreOutputOfKind(model.kind));
+  try {
+    return scorer.score(beats);
+  } finally {
+    scorer.dispose();
+  }
+}
+
+async function evaluateOn(tf: TensorFlow, model: StorableModel, part: TrainingSplits['test']): Promise<Metrics> {
+  return evaluate(await scoresOf(tf, model, part), part.isAnomalous, model.threshold, part.classes);
+}
+
+async function recordOutcome(
+  db: Kysely<Database>,
+  record: { tag: string; workflowId: string; spec: CandidateSpec; split: SplitSettings },
+  result: { status: 'skipped' | 'failed'; detail: string } | ({ status: 'trained' } & StagedCandidate),
+): Promise<CandidateOutcome> {
+  const hyperparameters = hyperparametersOf(record.spec, record.split);
+  const trained = result.status === 'trained' ? result : null;
+  const row: NewCandidate = {
+    tag: record.tag,
+    workflow_id: record.workflowId,
+    name: record.spec.name,
+    kind: record.spec.kind,
+    hyperparameters: JSON.stringify(hyperparameters),
+    threshold: trained?.model.threshold ?? null,
+    metrics: trained ? JSON.stringify(trained.validation) : null,
+    status: result.status,
+    detail: result.detail,
+    training_ms: trained ? Math.round(trained.model.trainingMs) : null,
+    normalisation: trained ? JSON.stringify(trained.model.normalisation) : null,
+    topology: trained ? JSON.stringify(trained.model.artifact.topology) : null,
+    weight_specs: trained ? JSON.stringify(trained.model.artifact.weightSpecs) : null,
+    weights: trained?.model.artifact.weights ?? null,
+  };
+  await upsertCandidate(db, row);
+  return {
+    name: record.spec.name,
+    kind: record.spec.kind,
+    status: result.status,
+    hyperparameters,
+    threshold: row.threshold ?? null,
+    validation: trained?.validation ?? null,
+    detail: result.detail,
+    trainingMs: row.training_ms ?? null,
+  };
+}
+
+function isValidationRule(rule: string): rule is ValidationThresholdRule {
+  return rule === 'f1' || rule === 'youden';
 }
 
 function validateTagOrFail(tag: string): string {
@@ -128,71 +331,4 @@ function validateTagOrFail(tag: string): string {
   } catch (error) {
     throw permanent('InvalidInput', (error as Error).message);
   }
-}
-
-function parseOrFail(input: Partial<AutoencoderHyperparameters>): AutoencoderHyperparameters {
-  try {
-    return parseHyperparameters(input);
-  } catch (error) {
-    throw permanent('InvalidInput', (error as Error).message);
-  }
-}
-
-function openWindow(range: Partial<DayRange>): { from?: Date; to?: Date } {
-  const from = range.from === undefined ? undefined : windowOfDays({ from: range.from, to: range.from }).from;
-  const to = range.to === undefined ? undefined : windowOfDays({ from: range.to, to: range.to }).to;
-  return { from, to };
-}
-
-interface PreparedData {
-  trainAll: BeatMatrix;
-  trainNormal: BeatMatrix;
-  test: BeatMatrix;
-  testLabels: Uint8Array;
-  testClasses: (number | null)[];
-  counts: RowCounts;
-  fingerprint: string;
-}
-
-/** Splits by content hash, so the same beats always land on the same side whatever their ids. */
-function prepareData(rows: LabelledBeatRow[], hyper: AutoencoderHyperparameters, range: Partial<DayRange>): PreparedData {
-  const span = `${range.from ?? 'the beginning'} to ${range.to ?? 'now'}`;
-  if (rows.length === 0) throw permanent('NoTrainingData', `no labelled beats recorded from ${span}; ingest labelled data first`);
-  const isTest = splitTrainTest(rows.map((r) => r.content_hash.toString('hex')), hyper.testFraction, hyper.seed);
-  const train = rows.filter((_, i) => !isTest[i]);
-  const test = rows.filter((_, i) => isTest[i]);
-  const trainNormal = train.filter((r) => !r.is_anomalous);
-  if (trainNormal.length < 10) {
-    throw permanent('NoTrainingData', `only ${trainNormal.length} normal beats in the training split from ${span}; at least 10 are needed`);
-  }
-  if (test.length === 0) throw permanent('NoTrainingData', `the test split from ${span} is empty; ingest more labelled beats`);
-  const fingerprint = createHash('sha256');
-  for (const r of train) fingerprint.update(r.content_hash);
-  return {
-    trainAll: matrixOf(train),
-    trainNormal: matrixOf(trainNormal),
-    test: matrixOf(test),
-    testLabels: Uint8Array.from(test, (r) => (r.is_anomalous ? 1 : 0)),
-    testClasses: test.map((r) => r.ucr_class),
-    counts: { labelled: rows.length, train: train.length, trainNormal: trainNormal.length, test: test.length },
-    fingerprint: fingerprint.digest('hex'),
-  };
-}
-
-function matrixOf(rows: LabelledBeatRow[]): BeatMatrix {
-  const samples = decodeBeats(rows.map((r) => r.samples));
-  return { samples, count: samples.length / SAMPLES_PER_BEAT };
-}
-
-function summaryOf(row: NonNullable<Awaited<ReturnType<typeof findModelByTag>>>, backend: string): TrainedModelSummary {
-  return {
-    modelId: row.id,
-    tag: row.tag,
-    kind: row.kind,
-    threshold: row.threshold,
-    metrics: JSON.parse(row.metrics) as Metrics,
-    rowCounts: JSON.parse(row.row_counts) as RowCounts,
-    trainingMs: row.training_ms,
-    backend: row.backend || backend,
-  };
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { action, decimal, failureText, integer, unitList } from './program';
+import { action, decimal, failureText, integer, isoTime, unitList } from './program';
 import { registerDriftCommands } from './register-drift';
 import { registerRegistryCommands } from './register-registry';
 import { registerRunsCommands } from './register-runs';
@@ -73,20 +73,24 @@ program
 
 program
   .command('train')
-  .description('train a model on the labelled beats of a window and save it under a tag (workflow train-<tag>)')
+  .description('train candidate models on the labelled beats of a window and save the best under a tag (workflow train-<tag>)')
   .requiredOption('--tag <tag>', 'the model tag')
   .option('--from <day>', 'first training day, inclusive (default: all)')
   .option('--to <day>', 'last training day, inclusive (default: all)')
-  .option('--epochs <n>', 'training epochs (default 20)', integer(1, 10_000))
-  .option('--batch-size <n>', 'batch size (default 512)', integer(1, 1_000_000))
-  .option('--learning-rate <x>', 'Adam learning rate (default 0.001)', decimal(1e-6, 1))
-  .option('--encoder-units <list>', 'encoder layer widths; the decoder mirrors them (default 32,16,8)', unitList)
+  .option('--epochs <n>', 'baseline autoencoder: training epochs (default 20)', integer(1, 10_000))
+  .option('--batch-size <n>', 'baseline autoencoder: batch size (default 512)', integer(1, 1_000_000))
+  .option('--learning-rate <x>', 'baseline autoencoder: Adam learning rate (default 0.001)', decimal(1e-6, 1))
+  .option('--encoder-units <list>', 'baseline autoencoder: encoder layer widths; the decoder mirrors them (default 32,16,8)', unitList)
   .option('--test-fraction <x>', 'held-out share of the labelled beats (default 0.2)', decimal(0.01, 0.99))
   .option('--seed <n>', 'random seed (default 42)', integer(0, 2 ** 31 - 1))
-  .addOption(new Option('--threshold-rule <rule>', 'threshold on the training loss (default mean+1std)').choices(['mean+1std', 'mean+2std', 'p95']))
+  .addOption(new Option('--candidates <set>', 'all: baseline, wider autoencoders and classifiers, best on validation wins; baseline: the baseline alone (default all)').choices(['all', 'baseline']))
+  .addOption(new Option('--threshold-rule <rule>', "each candidate's threshold: maximise F1 or Youden's J on validation, or an autoencoder rule on its training loss (default f1)").choices(['f1', 'youden', 'mean+1std', 'mean+2std', 'p95']))
+  .addOption(new Option('--select-by <metric>', 'validation metric that picks the model, ties broken by F1 (default rocAuc)').choices(['rocAuc', 'f1', 'accuracy', 'precision', 'recall']))
+  .option('--validation-fraction <x>', 'share of the non-test beats held back for validation (default 0.2)', decimal(0.01, 0.99))
+  .option('--min-labels-per-class <n>', 'anomalous and normal beats a classifier needs to train (default 50)', integer(1, 1_000_000))
   .option('--json', 'print one JSON value')
   .action(
-    action(async (ctx, o: { tag: string; from?: string; to?: string; epochs?: number; batchSize?: number; learningRate?: number; encoderUnits?: number[]; testFraction?: number; seed?: number; thresholdRule?: 'mean+1std' | 'mean+2std' | 'p95'; json?: boolean }) => {
+    action(async (ctx, o: { tag: string; from?: string; to?: string; epochs?: number; batchSize?: number; learningRate?: number; encoderUnits?: number[]; testFraction?: number; seed?: number; candidates?: 'all' | 'baseline'; thresholdRule?: 'f1' | 'youden' | 'mean+1std' | 'mean+2std' | 'p95'; selectBy?: 'rocAuc' | 'f1' | 'accuracy' | 'precision' | 'recall'; validationFraction?: number; minLabelsPerClass?: number; json?: boolean }) => {
       const { json, ...input } = o;
       return (await commands.train()).runTrain(ctx, dropUndefined(input), Boolean(json));
     }),
@@ -105,9 +109,14 @@ program
 
 program
   .command('models')
-  .description('list the trained models with their metrics')
+  .description('list the trained models with their stage and metrics, or (--at) the model in production at a given time and why')
+  .option('--at <time>', 'ISO time, e.g. 2026-11-23T14:00:00Z: which model was in production then, from the stage history', isoTime)
   .option('--json', 'print one JSON value')
-  .action(action(async (ctx, o: { json?: boolean }) => (await commands.read()).runModels(ctx, Boolean(o.json))));
+  .action(
+    action(async (ctx, o: { at?: Date; json?: boolean }) =>
+      o.at ? (await commands.read()).runModelsAt(ctx, o.at, Boolean(o.json)) : (await commands.read()).runModels(ctx, Boolean(o.json)),
+    ),
+  );
 
 program
   .command('predictions')

@@ -49,3 +49,9 @@ export function action<A extends unknown[]>(fn: (ctx: CliContext, ...args: A) =>
   };
 }
 
+/** An instant in ISO 8601 (a time without a zone is local time, as JavaScript reads it). */
+export function isoTime(value: string): Date {
+  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw new InvalidArgumentError(`expected an ISO time such as 2026-11-23T14:00:00Z, got "${value}"`);
+  return at;
+}

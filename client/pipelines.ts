@@ -10,7 +10,10 @@ import type { Config } from '../config/env';
 import { dayRangeOf, type DayRange } from '../common/dates';
 import { validateModelTag } from '../common/tags';
 import { pipelineTaskQueue } from '../workers/task-queues';
-import { scoreWorkflowId, trainWorkflowId } from '../workflows/ids';
+import { resolveDriftPolicy } from '../ml/drift-policy';
+import type { DetectDriftInput } from '../workflows/contracts';
+import type { detectDrift } from '../workflows/detectDrift';
+import { driftWorkflowId, scoreWorkflowId, trainWorkflowId } from '../workflows/ids';
 import type { scoreBatch, ScoreBatchInput } from '../workflows/scoreBatch';
 import type { trainModel, TrainModelInput } from '../workflows/trainModel';
 
@@ -65,6 +68,29 @@ export async function startScoring(
   const handle = await client.workflow.start<typeof scoreBatch>('scoreBatch', {
     taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
     workflowId: scoreWorkflowId(range, input.modelTag),
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+  return { handle, range };
+}
+
+/**
+ * Starts a drift check under `drift-<days>-<tag>`; the same check already running is joined. A later
+ * rerun is allowed and writes a report of its own. The policy is checked here too, so a bad one is
+ * refused before anything starts.
+ */
+export async function startDriftDetection(
+  client: Client,
+  config: Config,
+  input: DetectDriftInput & { modelTag: string },
+): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof detectDrift>; range: DayRange }> {
+  const range = dayRangeOf(input);
+  validateModelTag(input.modelTag);
+  resolveDriftPolicy(input.policy);
+  const handle = await client.workflow.start<typeof detectDrift>('detectDrift', {
+    taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
+    workflowId: driftWorkflowId(range, input.modelTag),
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,

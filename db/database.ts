@@ -83,6 +83,11 @@ export interface ModelCandidateTable {
   selected: ColumnType<number, number | boolean | undefined, number | boolean>;
   training_ms: number | null;
   created_at: CreatedAt;
+  /** A trained candidate's model, staged until the run selects one; cleared once the winner is in `models`. */
+  normalisation: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
+  topology: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
+  weight_specs: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
+  weights: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
 }
 
 export interface DriftReportTable {

@@ -3,6 +3,7 @@ import { captureArtifact, type ModelArtifact } from './artifact';
 import type { TensorFlow } from './backend';
 import { SAMPLES_PER_BEAT } from './beat';
 import { parseHyperparameters, type AutoencoderHyperparameters } from './hyperparameters';
+import { EarlyStopping } from './early-stopping';
 import { assertBeatMatrix, type BeatMatrix } from './matrix';
 import { computeMinMax, normaliseInto, type MinMax } from './normalise';
 import { deriveSeed, mulberry32, shuffleInPlace } from './random';
@@ -23,6 +24,17 @@ export interface EpochProgress {
   epochs: number;
   /** Training loss (MAE) over the epoch, each batch's loss (taken before its update) weighted by its rows. */
   loss: number;
+  /** Reconstruction MAE of the validation beats after the epoch, when training stops early on it. */
+  validationLoss?: number;
+}
+
+/**
+ * Stop when the reconstruction loss of held-back normal beats has not improved for `patience`
+ * epochs, and keep the best epoch's weights; `epochs` is then the most epochs training may run.
+ */
+export interface AutoencoderEarlyStopping {
+  validationNormal: BeatMatrix;
+  patience: number;
 }
 
 export interface TrainedModel {
@@ -38,6 +50,9 @@ export interface TrainedModel {
   hyperparameters: AutoencoderHyperparameters;
   /** Loss after each epoch, for a learning curve. */
   lossHistory: number[];
+  /** With early stopping: the epoch whose weights were kept, and the validation loss after each epoch. */
+  bestEpoch?: number;
+  validationLossHistory?: number[];
 }
 
 /**
@@ -54,6 +69,7 @@ export async function trainAutoencoder(
   normalisationSource: BeatMatrix,
   hyper: Partial<AutoencoderHyperparameters>,
   onEpoch?: (progress: EpochProgress) => void | Promise<void>,
+  earlyStopping?: AutoencoderEarlyStopping,
 ): Promise<TrainedModel> {
   const started = performance.now();
   const hyperparameters = parseHyperparameters(hyper);
@@ -68,15 +84,27 @@ export async function trainAutoencoder(
   const optimizer = tf.train.adam(hyperparameters.learningRate);
   model.compile({ optimizer, loss: 'meanAbsoluteError' });
   const allRows = tf.tensor2d(inputs, [trainNormal.count, SAMPLES_PER_BEAT]);
+  const validation = earlyStopping ? validationSetOf(tf, earlyStopping, normalisation) : null;
+  const stopping = earlyStopping ? new EarlyStopping(model, earlyStopping.patience) : null;
   try {
     const lossHistory: number[] = [];
+    const validationLossHistory: number[] = [];
     const order = Int32Array.from({ length: trainNormal.count }, (_, i) => i);
     const random = mulberry32(deriveSeed(hyperparameters.seed, 'epoch-order'));
     for (let epoch = 1; epoch <= hyperparameters.epochs; epoch++) {
       const loss = await trainOneEpoch(tf, model, allRows, order, random, hyperparameters.batchSize);
       lossHistory.push(loss);
-      await onEpoch?.({ epoch, epochs: hyperparameters.epochs, loss });
+      if (!validation || !stopping) {
+        await onEpoch?.({ epoch, epochs: hyperparameters.epochs, loss });
+        continue;
+      }
+      const validationLoss = reconstructionLoss(tf, model, validation);
+      validationLossHistory.push(validationLoss);
+      const stop = stopping.observe(epoch, validationLoss);
+      await onEpoch?.({ epoch, epochs: hyperparameters.epochs, loss, validationLoss });
+      if (stop) break;
     }
+    stopping?.restoreBest();
 
     const artifact = await captureArtifact(tf, model);
     const scorer = scorerForModel(tf, model, normalisation, Number.NaN, false);
@@ -91,11 +119,30 @@ export async function trainAutoencoder(
       trainingMs: Math.round(performance.now() - started),
       hyperparameters,
       lossHistory,
+      ...(stopping ? { bestEpoch: stopping.bestEpoch, validationLossHistory } : {}),
     };
   } finally {
+    stopping?.dispose();
+    validation?.dispose();
     allRows.dispose();
     model.dispose();
     optimizer.dispose();
+  }
+}
+
+function validationSetOf(tf: TensorFlow, earlyStopping: AutoencoderEarlyStopping, normalisation: MinMax): tfTypes.Tensor2D {
+  const beats = earlyStopping.validationNormal;
+  assertBeatMatrix(beats, 'validationNormal');
+  if (beats.count === 0) throw new RangeError('early stopping needs at least one validation beat');
+  return tf.tensor2d(normaliseInto(beats.samples, normalisation), [beats.count, SAMPLES_PER_BEAT]);
+}
+
+function reconstructionLoss(tf: TensorFlow, model: tfTypes.LayersModel, rows: tfTypes.Tensor2D): number {
+  const loss = tf.tidy(() => tf.mean(tf.abs(tf.sub(model.predict(rows, { batchSize: 8192 }) as tfTypes.Tensor2D, rows))));
+  try {
+    return loss.dataSync()[0]!;
+  } finally {
+    loss.dispose();
   }
 }
 

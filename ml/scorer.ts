@@ -4,9 +4,16 @@ import type { TensorFlow } from './backend';
 import { assertBeatMatrix, type BeatMatrix } from './matrix';
 import { normaliseInto, type MinMax } from './normalise';
 
+/**
+ * What a model's score is: an autoencoder's reconstruction mean absolute error (in normalised
+ * units), or a classifier's own single output, P(anomalous). Either way higher = more anomalous.
+ */
+export type ScoreOutput = 'reconstruction-error' | 'model-output';
+
 export interface Scorer {
-  /** Per-beat reconstruction mean absolute error in normalised units; higher = more anomalous. */
+  /** Per-beat score; higher = more anomalous. */
   score(beats: BeatMatrix): Float32Array;
+  readonly output: ScoreOutput;
   /** A beat is anomalous iff its score >= threshold. */
   threshold: number;
   /** 'fused-dense' for the fast path, 'predict' for the generic fallback; for logs and tests. */
@@ -30,11 +37,15 @@ interface DenseStep {
   activation: tfTypes.fused.Activation;
 }
 
-/** Loads a stored model and returns a scorer that owns it. */
-export async function createScorer(tf: TensorFlow, artifact: ModelArtifact, normalisation: MinMax, threshold: number): Promise<Scorer> {
+/**
+ * Loads a stored model and returns a scorer that owns it. `output` is checked against the
+ * model's shape; without it, the shape decides (one output per beat can only be the model's own
+ * score, as many outputs as samples only a reconstruction).
+ */
+export async function createScorer(tf: TensorFlow, artifact: ModelArtifact, normalisation: MinMax, threshold: number, output?: ScoreOutput): Promise<Scorer> {
   const model = await loadModel(tf, artifact);
   try {
-    return scorerForModel(tf, model, normalisation, threshold, true);
+    return scorerForModel(tf, model, normalisation, threshold, true, output);
   } catch (error) {
     model.dispose();
     throw error;
@@ -51,8 +62,9 @@ export function scorerForModel(
   normalisation: MinMax,
   threshold: number,
   ownsModel: boolean,
+  output?: ScoreOutput,
 ): Scorer {
-  const width = reconstructionWidth(model);
+  const { width, output: scoreOutput } = shapeOf(model, output);
   const steps = denseSteps(model);
   const forward = steps
     ? (x: tfTypes.Tensor2D) => forwardDense(tf, steps, x)
@@ -60,8 +72,14 @@ export function scorerForModel(
   const buffer = new Float32Array(ROWS_PER_PASS * width);
   let disposed = false;
 
+  const scoreOf =
+    scoreOutput === 'reconstruction-error'
+      ? (x: tfTypes.Tensor2D) => tf.mean(tf.abs(tf.sub(forward(x), x)), 1)
+      : (x: tfTypes.Tensor2D) => tf.reshape(forward(x), [-1]);
+
   return {
     threshold,
+    output: scoreOutput,
     path: steps ? 'fused-dense' : 'predict',
     score(beats: BeatMatrix): Float32Array {
       if (disposed) throw new Error('this scorer has been disposed');
@@ -70,14 +88,11 @@ export function scorerForModel(
       for (let start = 0; start < beats.count; start += ROWS_PER_PASS) {
         const rows = Math.min(ROWS_PER_PASS, beats.count - start);
         const input = normaliseInto(beats.samples.subarray(start * width, (start + rows) * width), normalisation, buffer.subarray(0, rows * width));
-        const mae = tf.tidy(() => {
-          const x = tf.tensor2d(input, [rows, width]);
-          return tf.mean(tf.abs(tf.sub(forward(x), x)), 1);
-        });
+        const result = tf.tidy(() => scoreOf(tf.tensor2d(input, [rows, width])));
         try {
-          scores.set(mae.dataSync() as Float32Array, start);
+          scores.set(result.dataSync() as Float32Array, start);
         } finally {
-          mae.dispose();
+          result.dispose();
         }
       }
       return scores;
@@ -97,17 +112,23 @@ function forwardDense(tf: TensorFlow, steps: readonly DenseStep[], x: tfTypes.Te
   return h;
 }
 
-function reconstructionWidth(model: tfTypes.LayersModel): number {
+function shapeOf(model: tfTypes.LayersModel, requested: ScoreOutput | undefined): { width: number; output: ScoreOutput } {
   const inputShape = model.inputs[0]?.shape;
   const outputShape = model.outputs[0]?.shape;
   if (model.inputs.length !== 1 || model.outputs.length !== 1 || inputShape?.length !== 2 || outputShape?.length !== 2) {
-    throw new Error('a reconstruction model must take and return one batch of flat beats');
+    throw new Error('a scoring model must take one batch of flat beats and return one batch of rows');
   }
   const width = inputShape[1];
-  if (typeof width !== 'number' || outputShape[1] !== width) {
-    throw new Error(`a reconstruction model must output as many samples as it takes, got ${width} in and ${outputShape[1]} out`);
+  if (typeof width !== 'number') throw new Error('a scoring model must take beats of a fixed width');
+  const outputs = outputShape[1];
+  const output = requested ?? (outputs === 1 && width !== 1 ? 'model-output' : 'reconstruction-error');
+  if (output === 'reconstruction-error' && outputs !== width) {
+    throw new Error(`a reconstruction model must output as many samples as it takes, got ${width} in and ${outputs} out`);
   }
-  return width;
+  if (output === 'model-output' && outputs !== 1) {
+    throw new Error(`a model scored by its own output must give one value per beat, got ${outputs}`);
+  }
+  return { width, output };
 }
 
 /** The model as a chain of dense layers, or null when it is anything else and needs predict(). */

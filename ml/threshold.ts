@@ -39,3 +39,55 @@ export function percentile(values: ArrayLike<number>, fraction: number): number 
   const above = Math.min(below + 1, sorted.length - 1);
   return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
 }
+
+/** Rules that pick a threshold from labelled validation scores rather than from training losses. */
+export type ValidationThresholdRule = 'f1' | 'youden';
+export const VALIDATION_THRESHOLD_RULES: readonly ValidationThresholdRule[] = ['f1', 'youden'];
+
+export interface ChosenThreshold {
+  threshold: number;
+  /** The rule's value at that threshold on the validation beats: F1, or Youden's J = TPR − FPR. */
+  value: number;
+}
+
+/**
+ * The threshold that maximises the rule on labelled validation scores, for "anomalous iff
+ * score >= threshold". Every distinct score is tried as the lowest flagged one; the threshold
+ * returned lies halfway between that score and the next lower one, so it classifies the
+ * validation beats exactly as the winning cut does while leaving a margin on both sides for
+ * beats not seen yet. Of equally good cuts the highest wins: fewer false alarms for the same
+ * value. Needs anomalous and normal beats alike; scores must not be NaN.
+ */
+export function chooseThreshold(scores: ArrayLike<number>, isAnomalous: ArrayLike<number | boolean>, rule: ValidationThresholdRule): ChosenThreshold {
+  const n = scores.length;
+  if (isAnomalous.length !== n) throw new RangeError(`${n} scores but ${isAnomalous.length} labels`);
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i])) throw new RangeError(`score ${i} is NaN`);
+    if (isAnomalous[i]) positives++;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) {
+    throw new RangeError(`choosing a threshold by ${rule} needs anomalous and normal validation beats, got ${positives} and ${negatives}`);
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  let tp = 0;
+  let fp = 0;
+  let best = { value: -Infinity, lowestFlagged: 0, nextLower: -Infinity };
+  for (let start = 0; start < n; ) {
+    let end = start;
+    const score = scores[order[start]!]!;
+    for (; end < n && scores[order[end]!] === score; end++) {
+      if (isAnomalous[order[end]!]) tp++;
+      else fp++;
+    }
+    const value = rule === 'f1' ? (2 * tp) / (2 * tp + fp + (positives - tp)) : tp / positives - fp / negatives;
+    // Equal up to float noise counts as equal (1 − 1/3 and 2/3 differ in the last bit).
+    if (value > best.value + 1e-12) best = { value, lowestFlagged: score, nextLower: end < n ? scores[order[end]!]! : -Infinity };
+    start = end;
+  }
+  const halfway = best.lowestFlagged / 2 + best.nextLower / 2;
+  // Adjacent floating-point scores have no number strictly between them: keep the cut itself.
+  const threshold = halfway > best.nextLower && halfway <= best.lowestFlagged ? halfway : best.lowestFlagged;
+  return { threshold, value: best.value };
+}

@@ -36,14 +36,15 @@ describe('the ecgflow command line on the real services', () => {
 
   it('describes every command in --help', async () => {
     const { stdout } = await ecgflow('--help');
-    for (const command of ['services', 'migrate', 'worker', 'ingest', 'train', 'infer', 'models', 'predictions']) {
+    const commands = ['services', 'migrate', 'worker', 'ingest', 'train', 'infer', 'models', 'predictions', 'runs', 'drift', 'promote', 'rollback', 'retrain', 'approve', 'reject'];
+    for (const command of commands) {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
   });
 
   it('migrates (again) and reports the services as JSON', async () => {
     const migrate = await ecgflow('migrate', '--json');
-    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [], alreadyApplied: 2 });
+    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [], alreadyApplied: 3 });
     // Up again while both run: it reuses them and says where they are.
     const upRun = await ecgflow('services', 'up', '--json');
     expect(upRun.code, upRun.stderr).toBe(0);
@@ -59,7 +60,7 @@ describe('the ecgflow command line on the real services', () => {
     expect(ingest.code).toBe(0);
     expect(JSON.parse(ingest.stdout)).toMatchObject({ source: 'ucr-train', inserted: 500, duplicates: 0, rejected: [] });
 
-    const train = await ecgflow('train', '--tag', p.tag('cli-m'), '--epochs', '5', '--json');
+    const train = await ecgflow('train', '--tag', p.tag('cli-m'), '--epochs', '5', '--candidates', 'baseline', '--json');
     expect(train.code).toBe(0);
     const trained = JSON.parse(train.stdout);
     expect(trained).toMatchObject({ workflowId: `train-${p.tag('cli-m')}`, tag: p.tag('cli-m'), kind: 'dense-autoencoder' });

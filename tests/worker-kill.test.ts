@@ -27,7 +27,7 @@ describe('a worker killed with SIGKILL during training', () => {
 
   it('is replaced by a new worker and the workflow completes with exactly one model row', async () => {
     workers.push(await spawnWorker(p.env));
-    const handle = await startTraining(p.client, p.config, { tag: p.tag('survivor'), epochs: 200 });
+    const handle = await startTraining(p.client, p.config, { tag: p.tag('survivor'), epochs: 200, candidates: 'baseline' });
 
     let progress: { epoch: number } | undefined;
     for (let i = 0; i < 240 && !(progress && progress.epoch >= 3); i++) {

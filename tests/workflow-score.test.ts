@@ -19,7 +19,7 @@ describe('scoreBatch workflow on the real Temporal server and MariaDB', () => {
     await ingestFile(t.db, { path: ecg5000Paths().csv, recordedOn: '2026-03-01' });
     await ingestFile(t.db, { path: ecg5000Paths().tsv, recordedOn: '2026-03-02' });
     p = await startTestPipeline(t, 'score');
-    await (await startTraining(p.client, p.config, { tag: p.tag('m1'), epochs: 5 })).result();
+    await (await startTraining(p.client, p.config, { tag: p.tag('m1'), epochs: 5, candidates: 'baseline' })).result();
   });
   afterAll(async () => {
     await p?.stop();
@@ -70,7 +70,7 @@ describe('scoreBatch workflow on the real Temporal server and MariaDB', () => {
   });
 
   it('scores a range of days and uses the newest model when none is named', async () => {
-    await (await startTraining(p.client, p.config, { tag: p.tag('m2'), epochs: 2 })).result();
+    await (await startTraining(p.client, p.config, { tag: p.tag('m2'), epochs: 2, candidates: 'baseline' })).result();
     const { handle } = await startScoring(p.client, p.config, { from: '2026-02-28', to: '2026-03-02', modelTag: p.tag('m2') });
     const result = await handle.result();
     expect(result.scored).toBe(3998);

@@ -22,7 +22,7 @@ describe('trainModel workflow on the real Temporal server and MariaDB', () => {
   });
 
   it('trains the baseline autoencoder on ECG5000, evaluates it and saves it under its tag', async () => {
-    const handle = await startTraining(p.client, p.config, { tag: p.tag('baseline-v1') });
+    const handle = await startTraining(p.client, p.config, { tag: p.tag('baseline-v1'), candidates: 'baseline' });
     expect(handle.workflowId).toBe(`train-${p.tag('baseline-v1')}`);
     const result = await handle.result();
 
@@ -44,6 +44,10 @@ describe('trainModel workflow on the real Temporal server and MariaDB', () => {
     const metrics = JSON.parse(row.metrics);
     expect(Object.keys(metrics.confusionMatrix).sort()).toEqual(['fn', 'fp', 'tn', 'tp']);
     expect(row.threshold).toBeCloseTo(result.threshold, 10);
+    // The drift baseline is computed with the model, over every beat of its training window.
+    const baseline = JSON.parse(row.baseline_profile ?? 'null');
+    expect(baseline).not.toBeNull();
+    expect(baseline.sampleSize).toBe(3998);
   });
 
   it('refuses a tag whose training already completed, and never writes a second row', async () => {
@@ -68,8 +72,8 @@ describe('trainModel workflow on the real Temporal server and MariaDB', () => {
 
   it('joins a training already running instead of starting it twice', async () => {
     const [a, b] = await Promise.all([
-      startTraining(p.client, p.config, { tag: p.tag('joined'), epochs: 3 }),
-      startTraining(p.client, p.config, { tag: p.tag('joined'), epochs: 3 }),
+      startTraining(p.client, p.config, { tag: p.tag('joined'), epochs: 3, candidates: 'baseline' }),
+      startTraining(p.client, p.config, { tag: p.tag('joined'), epochs: 3, candidates: 'baseline' }),
     ]);
     expect(a.firstExecutionRunId).toBe(b.firstExecutionRunId);
     const [ra, rb] = await Promise.all([a.result(), b.result()]);

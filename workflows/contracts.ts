@@ -1,3 +1,5 @@
+import type { TrainModelInput } from './trainModel';
+
 // Inputs and results of the MLOps-loop workflows, shared by the workflows that call each other
 // (the daily pipeline starts drift detection and retraining as children) and by their clients.
 
@@ -28,7 +30,10 @@ export interface DetectDriftInput {
 
 export interface DriftResult {
   status: DriftStatus;
+  /** Share of the 140 positions with PSI >= psiSevere. */
   driftedShare: number | null;
+  /** Share of positions with PSI >= psiModerate (moderate or severe). */
+  moderateShare?: number | null;
   psiMax: number | null;
   ksStatistic: number | null;
   ksPValue: number | null;
@@ -49,6 +54,37 @@ export interface RetrainInput {
   requireApproval?: boolean;
   /** How long to wait for approval before rejecting, e.g. '24 hours' (default 7 days). */
   approvalTimeout?: string;
+  /** What the challenger must reach to be promoted; every field has a default. */
+  gates?: Partial<RetrainGates>;
+  /** Who started the retraining (recorded as the decider of an automatic decision; default 'ecgflow'). */
+  requestedBy?: string;
+  /** Passed through to the challenger's trainModel run (epochs, candidates, …). */
+  training?: RetrainTrainingOptions;
+}
+
+/** Hyperparameters and options of trainModel other than what retraining itself decides. */
+export type RetrainTrainingOptions = Omit<TrainModelInput, 'tag' | 'from' | 'to'>;
+
+/** The metrics a challenger must reach, and how far it may trail the champion, to be promoted. */
+export interface RetrainGates {
+  /** The metric compared with the champion's (default rocAuc). */
+  metric: 'rocAuc' | 'accuracy' | 'f1';
+  /** Default 0.9. */
+  minRocAuc: number;
+  /** Default 0.85. */
+  minAccuracy: number;
+  /** The challenger may trail the champion on `metric` by at most this much (default 0.01). */
+  maxRegression: number;
+}
+
+/** A person's answer to a retraining that waits for approval (the `decide` update of retrain-<tag>). */
+export interface RetrainApproval {
+  approve: boolean;
+  /** The challenger's tag: approving the wrong model is refused. */
+  tag: string;
+  by: string;
+  /** Required to reject. */
+  reason?: string;
 }
 
 export interface ModelVerdict {
@@ -67,4 +103,27 @@ export interface DailyPipelineInput {
   /** The day to process (YYYY-MM-DD); default: the day before the scheduled time, in the schedule's zone. */
   date?: string;
   autoRetrain?: boolean;
+  /** The schedule's IANA zone, in which "the day before" is counted (default UTC). */
+  timeZone?: string;
+  /** A retrain's challenger is tagged `<prefix>-<day>` (default 'auto'). */
+  challengerTagPrefix?: string;
+  /** Options of the retraining started on severe drift (default: train up to the day, promote on the gates). */
+  retrain?: Omit<RetrainInput, 'tag'>;
+}
+
+/** One model's scoring of the day: production decides, staging models only shadow it. */
+export interface DailyScoring {
+  modelTag: string;
+  workflowId: string;
+  scored: number;
+  anomalies: number;
+}
+
+export interface DailyPipelineResult {
+  date: string;
+  production: DailyScoring;
+  /** Staging models that scored the same beats; a failure here never fails the day. */
+  shadow: (DailyScoring | { modelTag: string; workflowId: string; error: string })[];
+  drift: DriftResult;
+  retrain: RetrainResult | { skipped: string };
 }

@@ -1,3 +1,7 @@
 // The workflow bundle's entry point: every workflow the worker runs.
 export { trainModel } from './trainModel';
 export { scoreBatch } from './scoreBatch';
+export { promoteModel } from './promoteModel';
+export { rollbackModel } from './rollbackModel';
+export { detectDrift } from './detectDrift';
+export { retrain } from './retrain';

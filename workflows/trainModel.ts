@@ -1,43 +1,123 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { createTrainingActivities, TrainedModelSummary } from '../activities/training';
-import type { AutoencoderHyperparameters } from '../ml/autoencoder';
+import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import type { createDriftActivities } from '../activities/drift';
+import type { CandidateBrief, createTrainingActivities, RunData, TrainedModelSummary } from '../activities/training';
+import type { AutoencoderHyperparameters } from '../ml/hyperparameters';
+import {
+  planTraining,
+  selectCandidate,
+  type CandidateOutcome,
+  type CandidateSet,
+  type CandidateSpec,
+  type CandidateThresholdRule,
+  type SelectionMetric,
+  type TrainingPlan,
+} from '../ml/candidates';
 import { validateModelTag } from '../common/tags';
 import { parseDay } from '../common/dates';
 
-const { checkTagAvailable } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
-  startToCloseTimeout: '1 minute',
+const { checkTagAvailable, prepareCandidates, recordCandidateFailure, saveSelectedModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
+  startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 5 },
 });
 
 // Training heartbeats every epoch: a worker that dies is noticed within the heartbeat timeout and
-// the training starts again on another worker; a long training is not cut short by a tight timeout.
-const { trainAutoencoderModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
+// the candidate starts again on another worker; a long training is not cut short by a tight timeout.
+const { trainCandidate } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
-export interface TrainModelInput extends Partial<AutoencoderHyperparameters> {
+// The drift baseline reads and scores every beat of the training window, in pages with a cursor.
+const { computeBaselineProfile } = proxyActivities<ReturnType<typeof createDriftActivities>>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export interface TrainModelInput extends Partial<Omit<AutoencoderHyperparameters, 'thresholdRule'>> {
   tag: string;
   /** First training day (YYYY-MM-DD, inclusive); open when absent. */
   from?: string;
   /** Last training day (inclusive); open when absent. */
   to?: string;
+  /** 'all' (default): the baseline autoencoder, a grid of wider autoencoders and classifiers; 'baseline': the baseline alone. */
+  candidates?: CandidateSet;
+  /**
+   * How each candidate's threshold is chosen: 'f1' (default) or 'youden' on the validation split;
+   * 'mean+1std', 'mean+2std' or 'p95' of an autoencoder's training loss (classifiers then use 'f1').
+   */
+  thresholdRule?: CandidateThresholdRule;
+  /** The validation metric that picks the model (default 'rocAuc'); ties go to the higher F1. */
+  selectBy?: SelectionMetric;
+  /** Share of the non-test beats held back for validation (default 0.2). */
+  validationFraction?: number;
+  /** Fewest anomalous and normal beats a classifier needs to train on (default 50 each). */
+  minLabelsPerClass?: number;
+  /** Train on reviewed labels too: a beat's latest review overrides its label (default false). */
+  includeReviewed?: boolean;
 }
 
 /**
- * Trains an anomaly-detection model on the labelled beats of a window and saves it under a tag.
- * Durable so that a worker crash mid-training costs a retry, never a lost or duplicated model.
+ * Trains several candidate models on the labelled beats of a window in parallel, keeps a record
+ * of each, and saves the best on the validation split as the model of the tag. Durable so that a
+ * worker crash mid-training costs one candidate a retry, never a lost or duplicated model.
+ *
+ * Only settings and names pass between the activities: each reads its beats itself, and the
+ * candidates' models wait in their records until the selection step copies the winner's to
+ * `models`. Staging them, rather than retraining the winner, saves exactly the weights that were
+ * validated, and costs no second training.
  */
 export async function trainModel(input: TrainModelInput): Promise<TrainedModelSummary> {
-  const { tag, from, to, ...hyperparameters } = input;
+  const { tag, from, to, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass, includeReviewed, ...baseline } = input;
+  let plan: TrainingPlan;
   try {
     validateModelTag(tag);
     if (from !== undefined) parseDay(from, 'from');
     if (to !== undefined) parseDay(to, 'to');
+    plan = planTraining({ baseline, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass });
   } catch (error) {
     throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidInput');
   }
   await checkTagAvailable({ tag });
-  return trainAutoencoderModel({ tag, range: { from, to }, hyperparameters });
+  const data: RunData = { tag, range: { from, to }, split: plan.split, includeReviewed: includeReviewed ?? false };
+  await prepareCandidates(data);
+
+  const outcomes = await Promise.all(plan.candidates.map((candidate) => trainOrRecordFailure(data, candidate, plan.minLabelsPerClass)));
+  const winner = selectCandidate(outcomes, plan.selectBy);
+  if (!winner) {
+    const reasons = outcomes.map((o) => `${o.name} ${o.status}: ${o.detail}`).join('; ');
+    throw ApplicationFailure.nonRetryable(`no candidate could be trained (${reasons})`, 'NoCandidateTrained');
+  }
+  const saved = await saveSelectedModel({ ...data, candidate: winner.name });
+  // Stored with the model, so drift is measured against the beats it was trained on as they arrived.
+  await computeBaselineProfile({ modelId: saved.modelId });
+  return { ...saved, selectBy: plan.selectBy, candidates: outcomes.map((o) => briefOf(o, o.name === winner.name)) };
+}
+
+/** A candidate whose activity fails for good is recorded as failed; the others still compete. */
+async function trainOrRecordFailure(data: RunData, candidate: CandidateSpec, minLabelsPerClass: number): Promise<CandidateOutcome> {
+  try {
+    return await trainCandidate({ ...data, candidate, minLabelsPerClass });
+  } catch (error) {
+    if (isCancellation(error) || !(error instanceof ActivityFailure)) throw error;
+    const permanentData = error.cause instanceof ApplicationFailure && error.cause.nonRetryable;
+    // A whole-run problem (the window lost its beats meanwhile) fails the run, as before candidates.
+    if (permanentData && error.cause.type === 'NoTrainingData') throw error;
+    return recordCandidateFailure({ tag: data.tag, split: data.split, candidate, detail: `gave up: ${error.cause?.message ?? error.message}` });
+  }
+}
+
+function briefOf(outcome: CandidateOutcome, selected: boolean): CandidateBrief {
+  const v = outcome.validation;
+  return {
+    name: outcome.name,
+    kind: outcome.kind,
+    status: outcome.status,
+    threshold: outcome.threshold,
+    validation: v ? { rocAuc: v.rocAuc, f1: v.f1, accuracy: v.accuracy, precision: v.precision, recall: v.recall } : null,
+    trainingMs: outcome.trainingMs,
+    detail: outcome.detail,
+    selected,
+  };
 }

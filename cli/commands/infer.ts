@@ -42,7 +42,7 @@ export function describeScoring(r: ScoreBatchResult): string {
 }
 
 /** The workflow id names the model, so the default model is resolved before starting. */
-async function modelTagToUse(ctx: CliContext, requested: string | undefined): Promise<string> {
+export async function modelTagToUse(ctx: CliContext, requested: string | undefined): Promise<string> {
   if (requested !== undefined) {
     const model = await findModelByTag(ctx.database(), requested);
     if (!model) throw new CliError(`no model is tagged "${requested}" (ecgflow models lists them)`);

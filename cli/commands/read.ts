@@ -1,6 +1,7 @@
 import { dayRangeOf, windowOfDays } from '../../common/dates';
-import { listModels } from '../../db/queries/models';
+import { findModelById, listModels } from '../../db/queries/models';
 import { listPredictions } from '../../db/queries/predictions';
+import { findProductionAt } from '../../db/queries/registry';
 import type { CliContext } from '../context';
 import { fixed, printResult, table } from '../output';
 
@@ -31,6 +32,29 @@ export async function runModels(ctx: CliContext, json: boolean): Promise<void> {
           ['tag', 'kind', 'stage', 'accuracy', 'F1', 'ROC-AUC', 'threshold', 'created'],
           rows.map((r) => [r.tag, r.kind, r.stage, fixed(r.accuracy), fixed(r.f1), fixed(r.rocAuc), fixed(r.threshold, 5), r.createdAt.toISOString()]),
         ),
+  );
+}
+
+/** The model in production at an instant, and the stage-history entry that put it there: when, by whom, why. */
+export async function runModelsAt(ctx: CliContext, at: Date, json: boolean): Promise<void> {
+  const found = await findProductionAt(ctx.database(), at);
+  const model = found && (await findModelById(ctx.database(), found.model.id));
+  const metrics = model ? (JSON.parse(model.metrics) as { accuracy: number; f1: number; rocAuc: number | null }) : null;
+  const value = {
+    at: at.toISOString(),
+    model: model ? { tag: model.tag, kind: model.kind, stage: model.stage, threshold: model.threshold, accuracy: metrics!.accuracy, f1: metrics!.f1, rocAuc: metrics!.rocAuc, workflowId: model.workflow_id } : null,
+    since: found
+      ? { changedAt: found.entry.changedAt.toISOString(), changedBy: found.entry.changedBy, reason: found.entry.reason, fromStage: found.entry.fromStage, workflowId: found.entry.workflowId }
+      : null,
+  };
+  printResult(json, value, () =>
+    found
+      ? [
+          `at ${value.at} the production model was ${found.model.tag}`,
+          `in production since ${value.since!.changedAt}, moved from ${found.entry.fromStage ?? '-'} by ${found.entry.changedBy}${found.entry.workflowId ? ` (workflow ${found.entry.workflowId})` : ''}`,
+          `reason: ${found.entry.reason}`,
+        ].join('\n')
+      : `no model was in production at ${value.at}`,
   );
 }
 

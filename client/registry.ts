@@ -1,0 +1,105 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import type { Config } from '../config/env';
+import { validateModelTag } from '../common/tags';
+import { parseApprovalTimeout, parseGates } from '../common/retrain-gates';
+import { pipelineTaskQueue } from '../workers/task-queues';
+import type { RetrainApproval, RetrainInput, RetrainResult } from '../workflows/contracts';
+import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/ids';
+import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';
+import { retrainDecisionUpdate, type retrain } from '../workflows/retrain';
+import type { rollbackModel, RollbackModelInput } from '../workflows/rollbackModel';
+import { PipelineStartError } from './pipelines';
+
+// Starting the registry and retraining workflows from their business keys (CLI now, HTTP API later).
+
+/** The retraining refused an approval or rejection (wrong tag, already decided, not waiting yet). */
+export class RetrainDecisionRefused extends Error {
+  override name = 'RetrainDecisionRefused';
+}
+
+/**
+ * Starts `promote-<tag>-<stage>`. The same promotion in flight is joined; a finished one may run
+ * again (ALLOW_DUPLICATE), since a model can return to production after a rollback.
+ */
+export async function startPromotion(client: Client, config: Config, input: PromoteModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof promoteModel>> {
+  validateModelTag(input.tag);
+  const to = input.to ?? 'production';
+  return client.workflow.start<typeof promoteModel>('promoteModel', {
+    taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
+    workflowId: promoteWorkflowId(input.tag, to),
+    args: [{ ...input, to }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+}
+
+/**
+ * Starts `rollback-<current production tag>`; the caller names the model it saw in production,
+ * and the workflow refuses if production changed in between.
+ */
+export async function startRollback(client: Client, config: Config, input: RollbackModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackModel>> {
+  validateModelTag(input.currentTag);
+  return client.workflow.start<typeof rollbackModel>('rollbackModel', {
+    taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
+    workflowId: rollbackWorkflowId(input.currentTag),
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+}
+
+/**
+ * Starts `retrain-<tag>`. A retraining in flight is joined (its approval wait included); one that
+ * completed is refused, as its tag now names a model; one that failed may be started again.
+ */
+export async function startRetrain(client: Client, config: Config, input: RetrainInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrain>> {
+  validateModelTag(input.tag);
+  parseGates(input.gates);
+  parseApprovalTimeout(input.approvalTimeout);
+  const workflowId = retrainWorkflowId(input.tag);
+  try {
+    return await client.workflow.start<typeof retrain>('retrain', {
+      taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new PipelineStartError(`retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Approves or rejects the retraining `retrain-<tag>` waiting for a person, through its `decide`
+ * update; resolves with the retraining's result once the decision is applied. The workflow's
+ * validator refuses the wrong tag, a second answer and an answer before it waits.
+ */
+export async function decideRetrain(client: Client, approval: RetrainApproval): Promise<RetrainResult> {
+  validateModelTag(approval.tag);
+  const handle = client.workflow.getHandle<typeof retrain>(retrainWorkflowId(approval.tag));
+  try {
+    return await handle.executeUpdate(retrainDecisionUpdate, { args: [approval] });
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new RetrainDecisionRefused(await whyNotWaiting(handle, approval.tag));
+    if (error instanceof WorkflowUpdateFailedError) throw new RetrainDecisionRefused(error.cause?.message ?? error.message);
+    throw error;
+  }
+}
+
+async function whyNotWaiting(handle: { describe(): Promise<{ status: { name: string } }>; workflowId: string }, tag: string): Promise<string> {
+  const status = await handle.describe().then((d) => d.status.name, () => undefined);
+  if (status === undefined) return `no retraining of "${tag}" is running (workflow ${handle.workflowId})`;
+  return `retraining of "${tag}" has already finished (${status.toLowerCase()}); nothing is waiting for a decision`;
+}

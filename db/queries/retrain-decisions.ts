@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../database';
+import { promoteWithin, type PromotionTarget, type StageChangeOutcome } from './registry';
+
+export interface RetrainDecisionInput {
+  workflowId: string;
+  challengerTag: string;
+  championTag: string | null;
+  /** Where the challenger goes: production (promoted), staging (passed, not auto-promoted) or nowhere. */
+  promoteTo: PromotionTarget | null;
+  reason: string;
+  decidedBy: string;
+  details: object;
+  requestedAt?: Date;
+}
+
+export interface RetrainDecisionRecord {
+  id: number;
+  workflowId: string;
+  challengerTag: string;
+  championTag: string | null;
+  promoted: boolean;
+  reason: string;
+  decidedBy: string;
+  details: Record<string, unknown>;
+  decidedAt: Date;
+}
+
+/**
+ * Records a retraining's decision and carries it out (the challenger's stage change) in one
+ * transaction. The decision is unique per workflow id, so a retried attempt returns the decision
+ * it already recorded and changes nothing.
+ */
+export async function applyRetrainDecision(
+  db: Kysely<Database>,
+  input: RetrainDecisionInput,
+): Promise<{ decision: RetrainDecisionRecord; stageChange: StageChangeOutcome | null; created: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('retrain_decisions').selectAll().where('workflow_id', '=', input.workflowId).forUpdate().executeTakeFirst();
+    if (existing) return { decision: recordOf(existing), stageChange: null, created: false };
+    const decidedAt = new Date();
+    const stageChange = input.promoteTo
+      ? await promoteWithin(trx, { tag: input.challengerTag, to: input.promoteTo, by: input.decidedBy, reason: input.reason, workflowId: input.workflowId, requestedAt: input.requestedAt })
+      : null;
+    const row = {
+      workflow_id: input.workflowId,
+      challenger_tag: input.challengerTag,
+      champion_tag: input.championTag,
+      promoted: input.promoteTo === 'production' ? 1 : 0,
+      reason: input.reason,
+      decided_by: input.decidedBy,
+      details: JSON.stringify({ ...input.details, stageChange }),
+      decided_at: decidedAt,
+    };
+    const result = await trx.insertInto('retrain_decisions').values(row).executeTakeFirstOrThrow();
+    return { decision: recordOf({ ...row, id: Number(result.insertId) }), stageChange, created: true };
+  });
+}
+
+export async function findRetrainDecision(db: Kysely<Database>, workflowId: string): Promise<RetrainDecisionRecord | undefined> {
+  const row = await db.selectFrom('retrain_decisions').selectAll().where('workflow_id', '=', workflowId).executeTakeFirst();
+  return row ? recordOf(row) : undefined;
+}
+
+export async function listRetrainDecisions(db: Kysely<Database>, filter: { challengerTag?: string; limit?: number } = {}): Promise<RetrainDecisionRecord[]> {
+  let query = db.selectFrom('retrain_decisions').selectAll();
+  if (filter.challengerTag !== undefined) query = query.where('challenger_tag', '=', filter.challengerTag);
+  const rows = await query.orderBy('decided_at', 'desc').orderBy('id', 'desc').limit(filter.limit ?? 100).execute();
+  return rows.map(recordOf);
+}
+
+function recordOf(row: {
+  id: number;
+  workflow_id: string;
+  challenger_tag: string;
+  champion_tag: string | null;
+  promoted: number;
+  reason: string;
+  decided_by: string;
+  details: string;
+  decided_at: Date;
+}): RetrainDecisionRecord {
+  return {
+    id: Number(row.id),
+    workflowId: row.workflow_id,
+    challengerTag: row.challenger_tag,
+    championTag: row.champion_tag,
+    promoted: Boolean(row.promoted),
+    reason: row.reason,
+    decidedBy: row.decided_by,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    decidedAt: row.decided_at,
+  };
+}

@@ -1,0 +1,298 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPromotion, startRollback } from '../client/registry';
+import type { Database } from '../db/database';
+import {
+  findProductionAt,
+  findStageInconsistencies,
+  listStageHistory,
+  promoteModel,
+  RegistryError,
+  rollbackProduction,
+} from '../db/queries/registry';
+import { applyRetrainDecision } from '../db/queries/retrain-decisions';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { rootCause } from './helpers/failures';
+import { CLI } from './helpers/processes';
+import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+
+const run = promisify(execFile);
+
+/** A model row with placeholder weights: the registry reads tags and stages, never the network. */
+async function insertModel(db: Kysely<Database>, tag: string): Promise<number> {
+  const result = await db
+    .insertInto('models')
+    .values({
+      tag,
+      kind: 'dense-autoencoder',
+      hyperparameters: '{}',
+      normalisation: '{"min":0,"max":1}',
+      threshold: 0.5,
+      metrics: JSON.stringify({ accuracy: 0.9, f1: 0.9, rocAuc: 0.95 }),
+      train_from: null,
+      train_to: null,
+      row_counts: '{}',
+      fingerprint: '0'.repeat(64),
+      topology: '{}',
+      weight_specs: '[]',
+      weights: Buffer.alloc(0),
+      backend: 'test',
+      training_ms: 0,
+      workflow_id: `train-${tag}`,
+    })
+    .executeTakeFirstOrThrow();
+  return Number(result.insertId);
+}
+
+async function productionTags(db: Kysely<Database>): Promise<string[]> {
+  return (await db.selectFrom('models').select('tag').where('stage', '=', 'production').execute()).map((r) => r.tag);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('model registry: stage changes with their history', () => {
+  let t: TestDatabase;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('registry-q');
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('promotes, archives the previous production model in the same step, and answers "production at T"', async () => {
+    for (const tag of ['m1', 'm2', 'm3']) await insertModel(t.db, tag);
+    const before = new Date();
+    await sleep(5);
+    expect(await findProductionAt(t.db, before)).toBeUndefined();
+
+    const first = await promoteModel(t.db, { tag: 'm1', to: 'production', by: 'alice', reason: 'first model', workflowId: 'wf-a' });
+    expect(first).toMatchObject({ changed: true, from: 'candidate', to: 'production', archived: null });
+    await sleep(5);
+    const afterFirst = new Date();
+    await sleep(5);
+    const staged = await promoteModel(t.db, { tag: 'm2', to: 'staging', by: 'bob', reason: 'shadow it', workflowId: 'wf-b' });
+    expect(staged).toMatchObject({ changed: true, from: 'candidate', to: 'staging', archived: null });
+    const second = await promoteModel(t.db, { tag: 'm2', to: 'production', by: 'bob', reason: 'better ROC-AUC', workflowId: 'wf-c' });
+    expect(second).toMatchObject({ changed: true, from: 'staging', to: 'production', archived: { tag: 'm1' } });
+    expect(second.entries.map((e) => [e.tag, e.fromStage, e.toStage, e.changedBy])).toEqual([
+      ['m1', 'production', 'archived', 'bob'],
+      ['m2', 'staging', 'production', 'bob'],
+    ]);
+    await sleep(5);
+    const afterSecond = new Date();
+
+    expect(await productionTags(t.db)).toEqual(['m2']);
+    const atFirst = await findProductionAt(t.db, afterFirst);
+    expect(atFirst?.model.tag).toBe('m1');
+    expect(atFirst?.entry).toMatchObject({ changedBy: 'alice', reason: 'first model', workflowId: 'wf-a', fromStage: 'candidate' });
+    const atSecond = await findProductionAt(t.db, afterSecond);
+    expect(atSecond?.model.tag).toBe('m2');
+    expect(atSecond?.entry).toMatchObject({ changedBy: 'bob', reason: 'better ROC-AUC', workflowId: 'wf-c' });
+    // The instant of the swap itself already belongs to the new model: its entry is the later one.
+    expect((await findProductionAt(t.db, second.entries[1]!.changedAt))?.model.tag).toBe('m2');
+
+    const history = await listStageHistory(t.db, { tag: 'm1' });
+    expect(history.map((h) => [h.fromStage, h.toStage])).toEqual([['production', 'archived'], ['candidate', 'production']]);
+    expect(history[0]!.reason).toBe('replaced by m2: better ROC-AUC');
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
+  it('does not write history twice when a step of the same run is retried', async () => {
+    const requestedAt = new Date(Date.now() - 1000);
+    const request = { tag: 'm3', to: 'production' as const, by: 'carol', reason: 'retried', workflowId: 'wf-retried', requestedAt };
+    const done = await promoteModel(t.db, request);
+    expect(done.changed).toBe(true);
+    const rowsBefore = await listStageHistory(t.db);
+    const again = await promoteModel(t.db, request);
+    expect(again).toMatchObject({ changed: false, to: 'production', archived: { tag: 'm2' } });
+    expect(again.entries.map((e) => e.id)).toEqual(done.entries.map((e) => e.id));
+    expect(await listStageHistory(t.db)).toHaveLength(rowsBefore.length);
+
+    // Already there without a key: nothing to do, nothing written.
+    const noop = await promoteModel(t.db, { tag: 'm3', to: 'production', by: 'dave', reason: 'again', workflowId: 'wf-other' });
+    expect(noop).toMatchObject({ changed: false, entries: [] });
+    expect(await listStageHistory(t.db)).toHaveLength(rowsBefore.length);
+  });
+
+  it('rolls back to the model most recently moved out of production, and a retry does not roll back twice', async () => {
+    const requestedAt = new Date(Date.now() - 1000);
+    const request = { by: 'erin', reason: 'm3 misfires', workflowId: 'wf-rollback', requestedAt, expectedCurrent: 'm3' };
+    const rolled = await rollbackProduction(t.db, request);
+    expect(rolled).toMatchObject({ changed: true, model: { tag: 'm2' }, from: 'archived', to: 'production', archived: { tag: 'm3' } });
+    expect(await productionTags(t.db)).toEqual(['m2']);
+    const again = await rollbackProduction(t.db, request);
+    expect(again).toMatchObject({ changed: false, model: { tag: 'm2' } });
+    expect(await productionTags(t.db)).toEqual(['m2']);
+    // Someone else's newer production model is not undone by a stale rollback.
+    await expect(rollbackProduction(t.db, { ...request, workflowId: 'wf-stale', requestedAt: new Date() })).rejects.toThrow(/production is now "m2", not "m3"/);
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
+  it('refuses what the stages do not allow', async () => {
+    await expect(promoteModel(t.db, { tag: 'nope', to: 'production', by: 'x', reason: 'r', workflowId: 'w' })).rejects.toThrow(/no model is tagged "nope"/);
+    await expect(promoteModel(t.db, { tag: 'm2', to: 'staging', by: 'x', reason: 'r', workflowId: 'w' })).rejects.toThrow(RegistryError);
+    await expect(promoteModel(t.db, { tag: 'm1', to: 'production', by: 'x', reason: ' ', workflowId: 'w' })).rejects.toThrow(/needs a reason/);
+    expect(await productionTags(t.db)).toEqual(['m2']);
+  });
+
+  it('keeps exactly one production model under concurrent promotions', async () => {
+    const tags = Array.from({ length: 6 }, (_, i) => `race-${i}`);
+    for (const tag of tags) await insertModel(t.db, tag);
+    for (let round = 0; round < 3; round++) {
+      const [before] = await productionTags(t.db);
+      const outcomes = await Promise.all(
+        tags.map((tag) => promoteModel(t.db, { tag, to: 'production', by: `racer-${round}`, reason: `round ${round}`, workflowId: `race-${round}-${tag}` })),
+      );
+      const production = await productionTags(t.db);
+      expect(production).toHaveLength(1);
+      // In commit order, each promotion archived exactly the one committed before it: one unbroken chain.
+      const committed = outcomes.filter((o) => o.changed).sort((x, y) => x.entries.at(-1)!.id - y.entries.at(-1)!.id);
+      expect(committed.length).toBeGreaterThanOrEqual(tags.length - 1);
+      let expected = before;
+      for (const outcome of committed) {
+        expect(outcome.archived?.tag).toBe(expected);
+        expected = outcome.model.tag;
+      }
+      expect(production[0]).toBe(expected);
+    }
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
+  it('records a retraining decision and its promotion once, however often the step runs', async () => {
+    await insertModel(t.db, 'challenger');
+    const [champion] = await productionTags(t.db);
+    const input = {
+      workflowId: 'retrain-challenger',
+      challengerTag: 'challenger',
+      championTag: champion!,
+      promoteTo: 'production' as const,
+      reason: 'passes the gates',
+      decidedBy: 'gates',
+      details: { note: 'test' },
+      requestedAt: new Date(Date.now() - 1000),
+    };
+    const first = await applyRetrainDecision(t.db, input);
+    expect(first).toMatchObject({ created: true, decision: { promoted: true, decidedBy: 'gates' }, stageChange: { archived: { tag: champion } } });
+    const historyBefore = await listStageHistory(t.db);
+    const again = await applyRetrainDecision(t.db, { ...input, reason: 'a second attempt' });
+    expect(again).toMatchObject({ created: false, decision: { id: first.decision.id, reason: 'passes the gates' }, stageChange: null });
+    expect(await listStageHistory(t.db)).toHaveLength(historyBefore.length);
+    expect(await productionTags(t.db)).toEqual(['challenger']);
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
+  it('notices a stage column that disagrees with its history', async () => {
+    await t.db.updateTable('models').set({ stage: 'staging' }).where('tag', '=', 'm1').execute();
+    expect(await findStageInconsistencies(t.db)).toEqual([{ tag: 'm1', stage: 'staging', expected: 'archived' }]);
+    await t.db.updateTable('models').set({ stage: 'archived' }).where('tag', '=', 'm1').execute();
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+});
+
+describe('promoteModel and rollbackModel workflows, and the CLI', () => {
+  let t: TestDatabase;
+  let p: TestPipeline;
+
+  async function ecgflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...p.env } });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase('registry-wf');
+    p = await startTestPipeline(t, 'registry');
+  });
+  afterAll(async () => {
+    await p?.stop();
+    await t?.drop();
+  });
+
+  it('promotes through the workflow, twice concurrently, and keeps one production model', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => p.tag(n)) as [string, string, string];
+    for (const tag of [a, b, c]) await insertModel(t.db, tag);
+    const first = await startPromotion(p.client, p.config, { tag: a, reason: 'baseline', by: 'alice' });
+    expect(first.workflowId).toBe(`promote-${a}-production`);
+    expect(await first.result()).toMatchObject({ changed: true, model: { tag: a }, to: 'production' });
+
+    const [hb, hc] = await Promise.all([
+      startPromotion(p.client, p.config, { tag: b, reason: 'race b', by: 'bob' }),
+      startPromotion(p.client, p.config, { tag: c, reason: 'race c', by: 'carol' }),
+    ]);
+    const [rb, rc] = await Promise.all([hb.result(), hc.result()]);
+    expect(await productionTags(t.db)).toHaveLength(1);
+    const winner = (await productionTags(t.db))[0]!;
+    const [later, earlier] = winner === b ? [rb, rc] : [rc, rb];
+    expect(earlier.archived?.tag).toBe(a);
+    expect(later.archived?.tag).toBe(earlier.model.tag);
+    for (const entry of [...rb.entries, ...rc.entries]) expect(entry.workflowId).toMatch(/^promote-.*-production$/);
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
+  it('refuses an unknown tag without retrying', async () => {
+    const handle = await startPromotion(p.client, p.config, { tag: p.tag('ghost'), reason: 'r', by: 'x' });
+    const cause = rootCause(await handle.result().catch((e: unknown) => e));
+    expect(cause.message).toContain(`no model is tagged "${p.tag('ghost')}"`);
+    const history = await handle.fetchHistory();
+    const attempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+    expect(Math.max(...(attempts ?? [0]))).toBe(1);
+  });
+
+  it('rolls back through the workflow and the CLI, and answers models --at from the history', async () => {
+    const current = (await productionTags(t.db))[0]!;
+    const beforeRollback = new Date();
+    await sleep(5);
+    const rollback = await ecgflow('rollback', '--reason', 'alerts doubled', '--by', 'erin', '--json');
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const rolled = JSON.parse(rollback.stdout);
+    expect(rolled).toMatchObject({ workflowId: `rollback-${current}`, changed: true, archived: { tag: current }, to: 'production' });
+    const restored = rolled.model.tag as string;
+    expect(await productionTags(t.db)).toEqual([restored]);
+
+    const then = JSON.parse((await ecgflow('models', '--at', beforeRollback.toISOString(), '--json')).stdout);
+    expect(then.model.tag).toBe(current);
+    expect(then.since).toMatchObject({ workflowId: `promote-${current}-production`, changedBy: current === p.tag('b') ? 'bob' : 'carol' });
+    const now = JSON.parse((await ecgflow('models', '--at', new Date().toISOString(), '--json')).stdout);
+    expect(now).toMatchObject({ model: { tag: restored, stage: 'production' }, since: { changedBy: 'erin', reason: 'alerts doubled', workflowId: `rollback-${current}` } });
+    const human = await ecgflow('models', '--at', new Date().toISOString());
+    expect(human.stdout).toContain(`the production model was ${restored}`);
+    expect(human.stdout).toContain('reason: alerts doubled');
+    const early = JSON.parse((await ecgflow('models', '--at', '2000-01-01T00:00:00Z', '--json')).stdout);
+    expect(early).toEqual({ at: '2000-01-01T00:00:00.000Z', model: null, since: null });
+
+    // A stale rollback (production changed since the caller looked) is refused, not applied.
+    const stale = await startRollback(p.client, p.config, { currentTag: current, by: 'frank' });
+    expect(rootCause(await stale.result().catch((e: unknown) => e)).message).toMatch(/production is now/);
+    expect(await productionTags(t.db)).toEqual([restored]);
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
+  it('promotes from the CLI with the OS user by default, and a model may be promoted again later', async () => {
+    const a = p.tag('a');
+    const promote = await ecgflow('promote', '--tag', a, '--reason', 'back to the baseline', '--json');
+    expect(promote.code, promote.stderr).toBe(0);
+    expect(JSON.parse(promote.stdout)).toMatchObject({ workflowId: `promote-${a}-production`, changed: true, model: { tag: a } });
+    const [latest] = await listStageHistory(t.db, { tag: a, limit: 1 });
+    expect(latest).toMatchObject({ toStage: 'production', reason: 'back to the baseline', changedBy: (await import('node:os')).userInfo().username });
+    expect(await productionTags(t.db)).toEqual([a]);
+
+    const staging = await ecgflow('promote', '--tag', p.tag('b'), '--to', 'staging', '--reason', 'shadow', '--by', 'gina');
+    expect(staging.code, staging.stderr).toBe(0);
+    expect(staging.stdout).toContain(`model ${p.tag('b')} is now in staging`);
+
+    const bad = await ecgflow('promote', '--tag', p.tag('a'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--reason/);
+    const badTime = await ecgflow('models', '--at', 'yesterday');
+    expect(badTime.code).not.toBe(0);
+    expect(badTime.stderr).toMatch(/^ecgflow: .*ISO time/);
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+});

@@ -1,0 +1,220 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createRetrainActivities, ModelBrief, WindowEvaluation } from '../activities/retrain';
+import { parseDay } from '../common/dates';
+import { DEFAULT_APPROVAL_TIMEOUT, judgeChallenger, parseApprovalTimeout, parseGates } from '../common/retrain-gates';
+import { validateModelTag } from '../common/tags';
+import type { ModelVerdict, RetrainApproval, RetrainGates, RetrainInput, RetrainResult } from './contracts';
+import { trainWorkflowId } from './ids';
+import type { trainModel } from './trainModel';
+
+const { findChampion, findModelBrief, recordRetrainDecision } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
+// Scoring a window's held-out beats with two models takes seconds; the heartbeat notices a dead worker.
+const { evaluateModelsOnWindow } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+});
+
+export type RetrainPhase = 'training' | 'evaluating' | 'awaiting-approval' | 'deciding' | 'done';
+
+export interface RetrainStatus {
+  phase: RetrainPhase;
+  tag: string;
+  champion: ModelVerdict | null;
+  challenger: ModelVerdict | null;
+  /** The gates' verdict, once the models are evaluated. */
+  verdict: string | null;
+  approval: RetrainApproval | null;
+}
+
+export const retrainStatusQuery = defineQuery<RetrainStatus>('status');
+
+/** Approve or reject a retraining that waits for a person; returns the retraining's result once applied. */
+export const retrainDecisionUpdate = defineUpdate<RetrainResult, [RetrainApproval]>('decide');
+
+interface Decision {
+  promoteTo: 'production' | 'staging' | null;
+  reason: string;
+  decidedBy: string;
+}
+
+/**
+ * Trains a challenger under a new tag (child workflow train-<tag>), scores it and the champion on
+ * the same held-out labelled beats of the window, and promotes it only if it passes the gates (and,
+ * when asked, a person approves). A workflow because training takes minutes and approval may take
+ * days: a worker restart loses neither, and the decision is recorded exactly once.
+ */
+export async function retrain(input: RetrainInput): Promise<RetrainResult> {
+  const settings = settingsOrFail(input);
+  const { tag } = settings;
+  const status: RetrainStatus = { phase: 'training', tag, champion: null, challenger: null, verdict: null, approval: null };
+  let result: RetrainResult | undefined;
+  setHandler(retrainStatusQuery, () => status);
+  setHandler(
+    retrainDecisionUpdate,
+    async (approval) => {
+      status.approval = approval;
+      await condition(() => result !== undefined);
+      return result!;
+    },
+    { validator: (approval) => validateApproval(status, approval) },
+  );
+
+  const champion = await findChampion();
+  await trainChallenger(settings);
+
+  status.phase = 'evaluating';
+  const evaluation = await evaluateModelsOnWindow({
+    modelTags: champion && champion.tag !== tag ? [tag, champion.tag] : [tag],
+    range: { from: settings.from, to: settings.to },
+    includeReviewed: settings.includeReviewed,
+    heldOutOf: tag,
+  });
+  status.challenger = { tag, metrics: { ...evaluation.metrics[tag]! } };
+  status.champion = champion && champion.tag !== tag ? { tag: champion.tag, metrics: { ...evaluation.metrics[champion.tag]! } } : null;
+  const verdict = judgeChallenger(evaluation.metrics[tag]!, status.champion && { tag: status.champion.tag, metrics: evaluation.metrics[status.champion.tag]! }, settings.gates);
+  status.verdict = verdict.reason;
+
+  const decision = await decide(settings, verdict, status);
+  status.phase = 'deciding';
+  const recorded = await recordRetrainDecision({
+    challengerTag: tag,
+    championTag: status.champion?.tag ?? null,
+    promoteTo: decision.promoteTo,
+    reason: decision.reason,
+    decidedBy: decision.decidedBy,
+    details: detailsOf(settings, evaluation, champion, status),
+    requestedAt: workflowInfo().runStartTime.toISOString(),
+  });
+  result = { promoted: recorded.promoted, reason: recorded.reason, champion: status.champion, challenger: status.challenger };
+  status.phase = 'done';
+  // An approver's update returns this result; let it reply before the workflow completes.
+  await condition(allHandlersFinished);
+  return result;
+}
+
+interface RetrainSettings {
+  tag: string;
+  from?: string;
+  to?: string;
+  includeReviewed: boolean;
+  autoPromote: boolean;
+  requireApproval: boolean;
+  approvalTimeoutMs: number;
+  approvalTimeout: string;
+  gates: RetrainGates;
+  requestedBy: string;
+  training: NonNullable<RetrainInput['training']>;
+}
+
+function settingsOrFail(input: RetrainInput): RetrainSettings {
+  try {
+    validateModelTag(input.tag);
+    if (input.from !== undefined) parseDay(input.from, 'from');
+    if (input.to !== undefined) parseDay(input.to, 'to');
+    if (input.from !== undefined && input.to !== undefined && input.to < input.from) throw new Error(`to (${input.to}) is before from (${input.from})`);
+    return {
+      tag: input.tag,
+      from: input.from,
+      to: input.to,
+      includeReviewed: input.includeReviewed ?? true,
+      autoPromote: input.autoPromote ?? true,
+      requireApproval: input.requireApproval ?? false,
+      approvalTimeoutMs: parseApprovalTimeout(input.approvalTimeout),
+      approvalTimeout: input.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT,
+      gates: parseGates(input.gates),
+      requestedBy: input.requestedBy?.trim() || 'ecgflow',
+      training: input.training ?? {},
+    };
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidInput');
+  }
+}
+
+/**
+ * The challenger is an ordinary model: trained by the trainModel workflow under its usual id. A
+ * rerun of this retraining finds the model its earlier run saved and does not train it again; so
+ * does a retraining whose tag `ecgflow train` already trained, which then only judges that model.
+ */
+async function trainChallenger(settings: RetrainSettings): Promise<void> {
+  const existing = await findModelBrief({ tag: settings.tag });
+  if (existing) {
+    if (existing.workflowId !== trainWorkflowId(settings.tag)) {
+      throw ApplicationFailure.nonRetryable(`model tag "${settings.tag}" is already in use (made by workflow ${existing.workflowId}); choose another tag`, 'TagInUse');
+    }
+    return;
+  }
+  await executeChild<typeof trainModel>('trainModel', {
+    workflowId: trainWorkflowId(settings.tag),
+    args: [{ ...settings.training, tag: settings.tag, from: settings.from, to: settings.to, includeReviewed: settings.includeReviewed }],
+  });
+}
+
+/**
+ * What becomes of the challenger. Failing the gates keeps the champion. Passing them promotes it,
+ * unless auto-promotion is off (then it goes to staging, where shadow scoring can watch it; no
+ * approval is asked for) or a person must approve first (then it waits, and silence rejects).
+ */
+async function decide(settings: RetrainSettings, verdict: { passed: boolean; reason: string }, status: RetrainStatus): Promise<Decision> {
+  if (!verdict.passed) return { promoteTo: null, reason: `${verdict.reason}; the champion stays`, decidedBy: settings.requestedBy };
+  if (!settings.autoPromote) {
+    return { promoteTo: 'staging', reason: `${verdict.reason}; auto-promotion is off, so the challenger goes to staging`, decidedBy: settings.requestedBy };
+  }
+  if (!settings.requireApproval) return { promoteTo: 'production', reason: verdict.reason, decidedBy: settings.requestedBy };
+
+  status.phase = 'awaiting-approval';
+  await condition(() => status.approval !== null, settings.approvalTimeoutMs);
+  // Read the approval, not the timer: an answer that arrived with the timeout still counts.
+  const approval = status.approval as RetrainApproval | null;
+  status.phase = 'deciding';
+  if (!approval) return { promoteTo: null, reason: `${verdict.reason}; no approval within ${settings.approvalTimeout}, so rejected`, decidedBy: 'approval-timeout' };
+  if (approval.approve) {
+    return { promoteTo: 'production', reason: `approved by ${approval.by}${approval.reason ? `: ${approval.reason}` : ''}; ${verdict.reason}`, decidedBy: approval.by };
+  }
+  return { promoteTo: null, reason: `rejected by ${approval.by}: ${approval.reason}`, decidedBy: approval.by };
+}
+
+/** Refuses (before it is recorded) an answer to the wrong model, a second answer, or one that comes too early. */
+function validateApproval(status: RetrainStatus, approval: RetrainApproval): void {
+  if (status.approval) {
+    throw new Error(`retraining of "${status.tag}" was already ${status.approval.approve ? 'approved' : 'rejected'} by ${status.approval.by}`);
+  }
+  if (approval?.tag !== status.tag) throw new Error(`this retraining decides on "${status.tag}", not ${JSON.stringify(approval?.tag)}`);
+  if (typeof approval.by !== 'string' || !approval.by.trim()) throw new Error('say who decides (by)');
+  if (typeof approval.approve !== 'boolean') throw new Error('approve must be true or false');
+  if (!approval.approve && !approval.reason?.trim()) throw new Error('a rejection needs a reason');
+  if (status.phase !== 'awaiting-approval') {
+    throw new Error(status.phase === 'deciding' || status.phase === 'done'
+      ? `retraining of "${status.tag}" has already been decided`
+      : `retraining of "${status.tag}" is not waiting for approval (it is ${status.phase})`);
+  }
+}
+
+function detailsOf(settings: RetrainSettings, evaluation: WindowEvaluation, champion: ModelBrief | null, status: RetrainStatus): object {
+  return {
+    window: { from: settings.from ?? null, to: settings.to ?? null, includeReviewed: settings.includeReviewed },
+    gates: settings.gates,
+    evaluation: { rows: evaluation.rows, firstId: evaluation.firstId, lastId: evaluation.lastId, split: evaluation.split },
+    champion: status.champion ? { ...status.champion, modelId: champion?.modelId } : null,
+    challenger: status.challenger,
+    verdict: status.verdict,
+    autoPromote: settings.autoPromote,
+    requireApproval: settings.requireApproval,
+    approval: status.approval,
+    requestedBy: settings.requestedBy,
+  };
+}
