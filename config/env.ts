@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isTimeZone } from '../common/zoned-time';
 
 /** The repository root, so default paths do not depend on the caller's working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,6 +32,13 @@ const envSchema = z
     ECGFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     ECGFLOW_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Defaults of `ecgflow schedule apply`: when the daily pipeline runs, and whether severe drift retrains.
+    ECGFLOW_SCHEDULE_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM on a 24-hour clock').default('02:00'),
+    ECGFLOW_SCHEDULE_TZ: z.string().refine(isTimeZone, 'an IANA time zone, e.g. UTC or Europe/Berlin').default('UTC'),
+    ECGFLOW_AUTO_RETRAIN: z
+      .enum(['true', 'false', '1', '0'], { message: 'true or false' })
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
   })
   .transform((env) => ({ ...env, mysql: mysqlSettings(env) }));
 

@@ -36,7 +36,7 @@ describe('the ecgflow command line on the real services', () => {
 
   it('describes every command in --help', async () => {
     const { stdout } = await ecgflow('--help');
-    const commands = ['services', 'migrate', 'worker', 'ingest', 'train', 'infer', 'models', 'predictions', 'runs', 'drift', 'promote', 'rollback', 'retrain', 'approve', 'reject'];
+    const commands = ['services', 'migrate', 'worker', 'ingest', 'train', 'infer', 'models', 'predictions', 'runs', 'drift', 'promote', 'rollback', 'retrain', 'approve', 'reject', 'schedule', 'shadow'];
     for (const command of commands) {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }

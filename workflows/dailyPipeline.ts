@@ -1,0 +1,137 @@
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  executeChild,
+  proxyActivities,
+  sleep,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createPipelineActivities } from '../activities/pipeline';
+import { parseDay } from '../common/dates';
+import { validateModelTag } from '../common/tags';
+import { assertTimeZone, dayBefore } from '../common/zoned-time';
+import type {
+  DailyPipelineInput,
+  DailyPipelineResult,
+  DailyScoring,
+  DetectDriftInput,
+  DriftResult,
+  RetrainInput,
+  RetrainResult,
+} from './contracts';
+import { driftWorkflowId, retrainWorkflowId, scoreWorkflowId } from './ids';
+import type { ScoreBatchInput, ScoreBatchResult } from './scoreBatch';
+
+const { resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 10 },
+});
+
+/** Set by the Temporal Schedule on every run it starts, backfills included: the time the run stands for. */
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/**
+ * A step whose business id is already running elsewhere (e.g. `ecgflow infer` of the same day) is
+ * retried after 2 s, doubling up to a minute, for at most 2 hours: short waits end fast and long ones
+ * add few events to the history.
+ */
+const JOIN_FIRST_WAIT_MS = 2_000;
+const JOIN_MAX_WAIT_MS = 60_000;
+const JOIN_GIVE_UP_MS = 2 * 3_600_000;
+
+/**
+ * One day of the MLOps loop, started by the daily Temporal Schedule: score the day with the production
+ * model (staging models score it too, in shadow), check drift, and retrain on severe drift when
+ * allowed. Each step is a child workflow under its business id, so a rerun or a backfill of the day
+ * joins or repeats idempotent work and never scores a beat twice.
+ */
+export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<DailyPipelineResult> {
+  const { date, challengerTag } = validated(input);
+  const models = await resolveDailyModels();
+
+  const [production, shadow] = await Promise.all([
+    scoreDay(date, models.production),
+    Promise.all(models.staging.map((tag) => scoreDay(date, tag).catch((error: unknown) => ({ modelTag: tag, workflowId: scoreId(date, tag), error: causeOf(error) })))),
+  ]);
+
+  const drift = await joiningChild<DriftResult>('detectDrift', {
+    workflowId: driftWorkflowId({ from: date, to: date }, models.production),
+    args: [{ date, modelTag: models.production } satisfies DetectDriftInput],
+  });
+
+  const retrainInput: RetrainInput = { to: date, requestedBy: `daily pipeline ${workflowInfo().workflowId}`, ...input.retrain, tag: challengerTag };
+  return { date, production, shadow, drift, retrain: await retrainOnSevereDrift(drift, input.autoRetrain === true, retrainInput) };
+}
+
+function validated(input: DailyPipelineInput): { date: string; challengerTag: string } {
+  try {
+    const timeZone = assertTimeZone(input.timeZone ?? 'UTC');
+    const date = input.date ?? dayBefore(scheduledTime(), timeZone);
+    parseDay(date, 'date');
+    return { date, challengerTag: validateModelTag(`${input.challengerTagPrefix ?? 'auto'}-${date}`) };
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidInput');
+  }
+}
+
+/** The run's nominal time: the schedule's (a backfill's past time included), else when it was started by hand. */
+function scheduledTime(): Date {
+  const info = workflowInfo();
+  return info.typedSearchAttributes.get(SCHEDULED_START) ?? info.startTime;
+}
+
+async function scoreDay(date: string, modelTag: string): Promise<DailyScoring> {
+  const workflowId = scoreId(date, modelTag);
+  const result = await joiningChild<ScoreBatchResult>('scoreBatch', { workflowId, args: [{ date, modelTag } satisfies ScoreBatchInput] });
+  return { modelTag, workflowId, scored: result.scored, anomalies: result.anomalies };
+}
+
+function scoreId(date: string, modelTag: string): string {
+  return scoreWorkflowId({ from: date, to: date }, modelTag);
+}
+
+async function retrainOnSevereDrift(drift: DriftResult, autoRetrain: boolean, input: RetrainInput): Promise<RetrainResult | { skipped: string }> {
+  if (drift.status !== 'severe') return { skipped: `drift is ${drift.status}` };
+  if (!autoRetrain) return { skipped: 'drift is severe, but auto-retrain is off' };
+  const workflowId = retrainWorkflowId(input.tag);
+  try {
+    // A day retrains at most once: a retrain of this day that completed or is running is not started again.
+    return await executeChild<(input: RetrainInput) => Promise<RetrainResult>>('retrain', {
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { skipped: `drift is severe; ${workflowId} was already started for this day` };
+    throw error;
+  }
+}
+
+/**
+ * Runs a child under its business id. When that id is already running (the same step started by a
+ * person or by an overlapping run) this waits for it to finish and then runs the step again, which
+ * only does what the other run left undone.
+ */
+async function joiningChild<R>(workflowType: string, options: { workflowId: string; args: unknown[] }): Promise<R> {
+  let waited = 0;
+  for (let wait = JOIN_FIRST_WAIT_MS; ; wait = Math.min(2 * wait, JOIN_MAX_WAIT_MS)) {
+    try {
+      return await executeChild<(...args: unknown[]) => Promise<R>>(workflowType, {
+        ...options,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      if (waited >= JOIN_GIVE_UP_MS) throw ApplicationFailure.nonRetryable(`${options.workflowId} kept running for 2 hours; run the day again later`, 'StepBusy');
+      await sleep(wait);
+      waited += wait;
+    }
+  }
+}
+
+function causeOf(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
