@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: installs and starts what is missing, migrates, ingests ECG5000
-# spread over the last 30 days, starts a worker, trains the baseline model on all days but
-# yesterday, scores yesterday's beats through Temporal and prints a summary.
+# spread over the last 10 days, starts a worker, trains the candidate models on all days but
+# yesterday and keeps the best, promotes it, scores yesterday's beats through Temporal, checks them for drift and
+# prints a summary.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 DATA="${ECGFLOW_DATA_DIR:-$ROOT/.data}"
-TAG="${ECGFLOW_DEMO_TAG:-baseline-v1}"
+TAG="${ECGFLOW_DEMO_TAG:-ecg-v1}"
 ecgflow() { node "$ROOT/bin/ecgflow.mjs" "$@"; }
 
 scripts/setup.sh
@@ -30,8 +31,8 @@ export ECG5000_CSV="$CSV"
 
 YESTERDAY=$(date -u -d yesterday +%F)
 BEFORE=$(date -u -d '2 days ago' +%F)
-echo "== ingest $CSV over the 30 days ending $YESTERDAY"
-ecgflow ingest "$CSV" --source ecg5000 --spread-days 30
+echo "== ingest $CSV over the 10 days ending $YESTERDAY"
+ecgflow ingest "$CSV" --source ecg5000 --spread-days 10
 
 echo "== worker (log: $DATA/logs/worker.log)"
 mkdir -p "$DATA/logs"
@@ -48,8 +49,16 @@ else
   ecgflow train --tag "$TAG" --to "$BEFORE"
 fi
 
+if ! ecgflow models --json | grep -q "\"tag\":\"$TAG\",\"kind\":\"[^\"]*\",\"stage\":\"production\""; then
+  echo "== promote $TAG to production"
+  ecgflow promote --tag "$TAG" --reason "demo: the first model trained on ECG5000"
+fi
+
 echo "== score $YESTERDAY with $TAG"
 ecgflow infer --date "$YESTERDAY" --model "$TAG"
+
+echo "== drift of $YESTERDAY against $TAG's training baseline"
+ecgflow drift --date "$YESTERDAY" --model "$TAG"
 
 echo
 echo "== summary"
