@@ -5,7 +5,9 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config/env';
 import { dayRangeOf, type DayRange } from '../common/dates';
 import { validateModelTag } from '../common/tags';
@@ -39,18 +41,33 @@ export async function connectClient(config: Config): Promise<Client> {
 export async function startTraining(client: Client, config: Config, input: TrainModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof trainModel>> {
   validateModelTag(input.tag);
   const workflowId = trainWorkflowId(input.tag);
+  return startOncePerKey<typeof trainModel>(client, config, 'trainModel', workflowId, [input],
+    `model tag "${input.tag}" was already trained by workflow ${workflowId}; choose another tag`);
+}
+
+/**
+ * Starts a workflow whose id a tag names once: a start while it runs joins that run; after it
+ * completed the tag is used and the start is refused with `refusal`; after a failure it may run again.
+ */
+export async function startOncePerKey<W extends Workflow>(
+  client: Client,
+  config: Config,
+  workflowType: string,
+  workflowId: string,
+  args: Parameters<W>,
+  refusal: string,
+): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
   try {
-    return await client.workflow.start<typeof trainModel>('trainModel', {
+    return await client.workflow.start<W>(workflowType, {
       taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
       workflowId,
-      args: [input],
+      args,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-    });
+      // The SDK types args as a conditional tuple that a generic W cannot satisfy; callers pass Parameters<W>.
+    } as unknown as WorkflowStartOptions<W>);
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new PipelineStartError(`model tag "${input.tag}" was already trained by workflow ${workflowId}; choose another tag`);
-    }
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new PipelineStartError(refusal);
     throw error;
   }
 }

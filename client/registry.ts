@@ -1,5 +1,4 @@
 import {
-  WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -16,7 +15,7 @@ import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../wor
 import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';
 import { retrainDecisionUpdate, type retrain } from '../workflows/retrain';
 import type { rollbackModel, RollbackModelInput } from '../workflows/rollbackModel';
-import { PipelineStartError } from './pipelines';
+import { startOncePerKey } from './pipelines';
 
 // Starting the registry and retraining workflows from their business keys (CLI now, HTTP API later).
 
@@ -65,27 +64,10 @@ export async function startRetrain(client: Client, config: Config, input: Retrai
   parseGates(input.gates);
   parseApprovalTimeout(input.approvalTimeout);
   const workflowId = retrainWorkflowId(input.tag);
-  try {
-    return await client.workflow.start<typeof retrain>('retrain', {
-      taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new PipelineStartError(`retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`);
-    }
-    throw error;
-  }
+  return startOncePerKey<typeof retrain>(client, config, 'retrain', workflowId, [input],
+    `retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`);
 }
 
-/**
- * Approves or rejects the retraining `retrain-<tag>` waiting for a person, through its `decide`
- * update; resolves with the retraining's result once the decision is applied. The workflow's
- * validator refuses the wrong tag, a second answer and an answer before it waits.
- */
 export async function decideRetrain(client: Client, approval: RetrainApproval): Promise<RetrainResult> {
   validateModelTag(approval.tag);
   const handle = client.workflow.getHandle<typeof retrain>(retrainWorkflowId(approval.tag));

@@ -1,27 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteDailySchedule } from '../client/schedule';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
-import { CLI } from './helpers/processes';
+import { runCli } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
-
-const run = promisify(execFile);
 
 describe('ecgflow schedule and shadow commands on the real services', () => {
   let t: TestDatabase;
   let p: TestPipeline;
   let id: string;
 
-  async function ecgflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...p.env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const ecgflow = (...args: string[]) => runCli(p.env, args);
 
   beforeAll(async () => {
     t = await createTestDatabase('cli_schedule');

@@ -1,29 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { ecg5000Paths } from './helpers/ecg-data';
-import { CLI } from './helpers/processes';
+import { CLI, runCli } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
-
-const run = promisify(execFile);
 
 describe('the ecgflow command line on the real services', () => {
   let t: TestDatabase;
   let p: TestPipeline;
 
-  async function ecgflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...p.env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const ecgflow = (...args: string[]) => runCli(p.env, args);
 
   beforeAll(async () => {
     t = await createTestDatabase('cli');

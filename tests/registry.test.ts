@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPromotion, startRollback } from '../client/registry';
@@ -15,10 +13,8 @@ import {
 import { applyRetrainDecision } from '../db/queries/retrain-decisions';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { rootCause } from './helpers/failures';
-import { CLI } from './helpers/processes';
+import { runCli } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
-
-const run = promisify(execFile);
 
 /** A model row with placeholder weights: the registry reads tags and stages, never the network. */
 async function insertModel(db: Kysely<Database>, tag: string): Promise<number> {
@@ -196,15 +192,7 @@ describe('promoteModel and rollbackModel workflows, and the CLI', () => {
   let t: TestDatabase;
   let p: TestPipeline;
 
-  async function ecgflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...p.env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const ecgflow = (...args: string[]) => runCli(p.env, args);
 
   beforeAll(async () => {
     t = await createTestDatabase('registry-wf');

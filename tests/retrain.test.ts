@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideRetrain, startRetrain } from '../client/registry';
@@ -13,10 +11,8 @@ import { retrainStatusQuery } from '../workflows/retrain';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { ecg5000Paths } from './helpers/ecg-data';
 import { makeTempDir, unlabelledLines, writeLines } from './helpers/fixtures';
-import { CLI } from './helpers/processes';
+import { runCli } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
-
-const run = promisify(execFile);
 
 // The baseline autoencoder alone, briefly: these tests are about the decision, not the model's quality.
 const FAST = { candidates: 'baseline', epochs: 4 } as const;
@@ -30,15 +26,7 @@ describe('retrain: challenger against champion on the real services', () => {
   let t: TestDatabase;
   let p: TestPipeline;
 
-  async function ecgflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...p.env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const ecgflow = (...args: string[]) => runCli(p.env, args);
 
   function retrainInput(name: string, extra: Partial<RetrainInput> = {}): RetrainInput {
     return { tag: p.tag(name), training: FAST, gates: LOW_GATES, requestedBy: 'tester', ...extra };

@@ -1,8 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { projectRoot } from '../../config/env';
 
 export const CLI = path.join(projectRoot, 'bin', 'ecgflow.mjs');
+
+const runFile = promisify(execFile);
 
 /** Starts `ecgflow worker` as its own process and resolves once it polls its task queue. */
 export async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
@@ -35,4 +38,21 @@ export function killHard(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `ecgflow` command with a test's environment; resolves with its exit code and output. */
+export async function runCli(env: Record<string, string>, args: string[]): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await runFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
