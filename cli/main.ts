@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { action, decimal, failureText, integer, isoTime, unitList } from './program';
+import { registerApiCommands } from './register-api';
 import { registerDriftCommands } from './register-drift';
 import { registerRegistryCommands } from './register-registry';
 import { registerRunsCommands } from './register-runs';
@@ -132,6 +133,7 @@ registerRegistryCommands(program);
 registerRunsCommands(program);
 registerDriftCommands(program);
 registerScheduleCommands(program);
+registerApiCommands(program);
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -31,6 +31,10 @@ const envSchema = z
       .default(path.resolve(projectRoot, '../shared/data/ecg5000/ecg5000-dev.csv')),
     ECGFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     ECGFLOW_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    API_HOST: z.string().min(1).default('127.0.0.1'),
+    API_PORT: port.default(8080),
+    /** Largest request body, uploads included; larger ones get 413. */
+    API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(50 * 1024 * 1024),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Defaults of `ecgflow schedule apply`: when the daily pipeline runs, and whether severe drift retrains.
     ECGFLOW_SCHEDULE_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM on a 24-hour clock').default('02:00'),

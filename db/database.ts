@@ -140,6 +140,35 @@ export interface RetrainDecisionTable {
   decided_at: Date;
 }
 
+export type ApiRole = 'engineer' | 'scheduler' | 'auditor' | 'reviewer';
+
+export interface ApiKeyTable {
+  id: Generated<number>;
+  name: string;
+  role: ApiRole;
+  /** sha256 of the key: the key itself is shown once and never stored. */
+  key_hash: Buffer;
+  key_prefix: string;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/** The durable audit trail: one row per workflow run, kept after Temporal's history retention. */
+export interface WorkflowRunTable {
+  workflow_id: string;
+  run_id: string;
+  workflow_type: string;
+  model_tag: string | null;
+  data_date: string | null;
+  inputs: JsonText;
+  status: 'running' | 'completed' | 'failed' | 'continued';
+  outcome: JsonText | null;
+  error: string | null;
+  started_at: Date;
+  ended_at: Date | null;
+}
+
 export interface Database {
   ecg: EcgTable;
   models: ModelTable;
@@ -150,6 +179,8 @@ export interface Database {
   drift_report_positions: DriftReportPositionTable;
   reviews: ReviewTable;
   retrain_decisions: RetrainDecisionTable;
+  api_keys: ApiKeyTable;
+  workflow_runs: WorkflowRunTable;
 }
 
 export type EcgRow = Selectable<EcgTable>;

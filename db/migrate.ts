@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as coreTables from './migrations/2026-11-23T0900-core-tables';
 import * as mlopsLoop from './migrations/2026-11-23T1600-mlops-loop';
 import * as candidateArtifacts from './migrations/2026-11-23T1700-candidate-artifacts';
+import * as api from './migrations/2026-11-23T1800-api';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations: Record<string, Migration> = {
   '2026-11-23T0900-core-tables': coreTables,
   '2026-11-23T1600-mlops-loop': mlopsLoop,
   '2026-11-23T1700-candidate-artifacts': candidateArtifacts,
+  '2026-11-23T1800-api': api,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { installAuth } from './auth';
+import { handleError } from './errors';
+import { healthRoutes } from './routes/health';
+import type { ApiApp, ApiDeps } from './types';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The HTTP API: thin — it validates, starts workflows and reads results. */
+export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Promise<ApiApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: deps.config.API_BODY_LIMIT_BYTES,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, requestId: request.id });
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'ecgflow API', version: '1.0.0', description: 'Durable ML pipelines for ECG anomaly detection: start workflows, read results, audit.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  installAuth(app, deps);
+
+  await app.register(async (scope) => healthRoutes(scope as ApiApp, deps));
+  await app.register(async (scope) => registerApiRoutes(scope as ApiApp, deps), { prefix: '/api/v1' });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+/** Every /api/v1 route module; each declares its schemas and the permission it needs. */
+async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  void app;
+  void deps;
+}

@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import { findActiveApiKey } from '../db/queries/api-keys';
+import { HttpError } from './errors';
+import { allows } from './roles';
+import type { ApiApp, ApiDeps } from './types';
+
+/** Checks `Authorization: Bearer <key>` against the hashed keys before any route that needs a permission. */
+export function installAuth(app: ApiApp, deps: ApiDeps): void {
+  app.decorateRequest('apiKey', null);
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const permission = request.routeOptions.config?.permission;
+    if (!permission) return;
+    const key = bearerKey(request.headers.authorization);
+    const found = await findActiveApiKey(deps.db, key);
+    if (!found) throw new HttpError(401, 'unauthorized', 'the API key is unknown or revoked');
+    if (!allows(found.role, permission)) {
+      throw new HttpError(403, 'forbidden', `the ${found.role} role may not ${permission} (key ${found.id})`);
+    }
+    request.apiKey = found;
+  });
+}
+
+function bearerKey(header: string | undefined): string {
+  if (!header) throw new HttpError(401, 'unauthorized', 'send an API key as Authorization: Bearer <key>');
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new HttpError(401, 'unauthorized', 'the Authorization header must be "Bearer <key>"');
+  return match[1]!;
+}

@@ -1,0 +1,22 @@
+import type { ApiRole } from '../db/database';
+
+/** What a route needs; roles are sets of these, so a route never names roles itself. */
+export type Permission =
+  | 'train' // start training, retraining, promotions and approvals
+  | 'score' // start scoring and drift detection
+  | 'poll' // read a workflow's status and result
+  | 'read' // read models, predictions, beats, drift reports, workflow lists and histories
+  | 'export' // the audit workbook
+  | 'ingest' // upload beats
+  | 'review'; // confirm or correct predictions
+
+export const ROLE_PERMISSIONS: Record<ApiRole, readonly Permission[]> = {
+  engineer: ['train', 'score', 'poll', 'read', 'export', 'ingest', 'review'],
+  scheduler: ['score', 'poll'],
+  auditor: ['poll', 'read', 'export'],
+  reviewer: ['poll', 'read', 'review'],
+};
+
+export function allows(role: ApiRole, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}

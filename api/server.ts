@@ -1,0 +1,33 @@
+import { loadConfig } from '../config/env';
+import { connectClient } from '../client/pipelines';
+import { createDb } from '../db/connect';
+import type { Client } from '@temporalio/client';
+import { buildApp } from './app';
+
+/** Serves the API until SIGINT/SIGTERM; `ecgflow api` runs this. Logs are JSON with request ids. */
+export async function runApi(): Promise<void> {
+  const config = loadConfig();
+  const db = createDb(config.mysql);
+  let client: Promise<Client> | undefined;
+  const temporal = () => {
+    client ??= connectClient(config).catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  };
+  const app = await buildApp(
+    { db, temporal, config },
+    { logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } },
+  );
+  const close = async () => {
+    await app.close();
+    await db.destroy();
+    if (client) await (await client.catch(() => undefined))?.connection.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void close());
+  process.once('SIGTERM', () => void close());
+  const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
+  app.log.info({ address, docs: `${address}/api/docs` }, 'api ready');
+}

@@ -1,0 +1,69 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findActiveApiKey } from '../db/queries/api-keys';
+import { startTestApi, type TestApi } from './helpers/api';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { runCli } from './helpers/processes';
+import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+
+describe('the HTTP API: health, spec, keys, errors', () => {
+  let t: TestDatabase;
+  let p: TestPipeline;
+  let api: TestApi;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('api_core');
+    p = await startTestPipeline(t, 'api-core', { worker: false });
+    api = await startTestApi(t, p);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await p?.stop();
+    await t?.drop();
+  });
+
+  it('answers /healthz and /readyz with MySQL and Temporal reachable', async () => {
+    expect((await api.call('GET', '/healthz', { as: null })).json()).toEqual({ status: 'ok' });
+    const ready = await api.call('GET', '/readyz', { as: null });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', mysql: { ok: true }, temporal: { ok: true } });
+  });
+
+  it('publishes an OpenAPI document that a parser validates, and a docs page', async () => {
+    const spec = (await api.call('GET', '/api/openapi.json', { as: null })).json();
+    await expect(SwaggerParser.validate(structuredClone(spec))).resolves.toBeTruthy();
+    expect(spec.openapi).toBe('3.0.3');
+    const docs = await api.call('GET', '/api/docs/', { as: null });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('answers unknown routes with a JSON 404 naming the route and a request id', async () => {
+    const response = await api.call('GET', '/api/v1/nothing-here?x=1');
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ error: 'not_found', message: 'no route GET /api/v1/nothing-here' });
+    expect(response.headers['x-request-id']).toBe(response.json().requestId);
+  });
+
+  it('creates keys that are stored hashed, and revokes them, from the CLI', async () => {
+    const created = await runCli(p.env, ['apikey', 'create', '--role', 'auditor', '--name', 'audit team', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const { id, key, role } = JSON.parse(created.stdout);
+    expect(role).toBe('auditor');
+    expect(key).toMatch(/^ecg_[A-Za-z0-9_-]{32}$/);
+    const stored = await t.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stored.key_hash.toString('utf8')).not.toContain(key);
+    expect(JSON.stringify(stored)).not.toContain(key);
+    expect(await findActiveApiKey(t.db, key)).toMatchObject({ id, role: 'auditor' });
+
+    const listed = await runCli(p.env, ['apikey', 'list', '--json']);
+    expect(listed.stdout).not.toContain(key);
+    expect((await runCli(p.env, ['apikey', 'revoke', String(id), '--json'])).code).toBe(0);
+    expect(await findActiveApiKey(t.db, key)).toBeUndefined();
+    const again = await runCli(p.env, ['apikey', 'revoke', String(id)]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toBe(`ecgflow: no active API key has id ${id}\n`);
+    const badRole = await runCli(p.env, ['apikey', 'create', '--role', 'admin']);
+    expect(badRole.stderr).toMatch(/role: expected one of engineer, scheduler, auditor, reviewer/);
+  });
+});
