@@ -121,14 +121,31 @@ temporal_up() {
   ensure_temporal_installed
   if port_open 127.0.0.1 "$TEMPORAL_PORT" && temporal_answers; then
     say "Temporal: already running on $TEMPORAL_ADDRESS"
+    ensure_search_attributes
     return 0
   fi
   say "Temporal: starting the dev server on $TEMPORAL_ADDRESS (state in $DATA/temporal.db)"
   setsid nohup "$(temporal_cli)" server start-dev --db-filename "$DATA/temporal.db" --ip 127.0.0.1 \
     --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" --log-level warn \
+    $(printf -- '--search-attribute %s=Keyword ' "${SEARCH_ATTRIBUTES[@]}") \
     </dev/null >>"$LOGS/temporal.log" 2>&1 &
   echo $! >"$DATA/temporal.pid"
   wait_until 90 "Temporal" temporal_answers
+  ensure_search_attributes
+}
+
+# The workflows upsert these, and the API lists runs by them; a workflow task fails on an unknown
+# one. `server start-dev --search-attribute` covers a fresh server, `operator search-attribute create`
+# one already running; names it already has are skipped.
+SEARCH_ATTRIBUTES=(ModelTag DataDate Stage)
+ensure_search_attributes() {
+  local have; have=$("$(temporal_cli)" operator search-attribute list --address "$TEMPORAL_ADDRESS" 2>/dev/null || true)
+  for name in "${SEARCH_ATTRIBUTES[@]}"; do
+    grep -qE "^[[:space:]]*$name[[:space:]]" <<<"$have" && continue
+    "$(temporal_cli)" operator search-attribute create --name "$name" --type Keyword --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 \
+      || die "cannot register search attribute $name on $TEMPORAL_ADDRESS"
+    say "Temporal: registered search attribute $name"
+  done
 }
 
 temporal_down() {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createAuditActivities } from '../activities/audit';
 import { createDriftActivities } from '../activities/drift';
 import { createIngestActivities } from '../activities/ingest';
 import { createPipelineActivities } from '../activities/pipeline';
@@ -19,5 +20,6 @@ export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; b
     ...createDriftActivities(deps),
     ...createRetrainActivities(deps),
     ...createPipelineActivities({ db: deps.db }),
+    ...createAuditActivities({ db: deps.db }),
   };
 }

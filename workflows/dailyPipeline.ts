@@ -22,6 +22,7 @@ import type {
 } from './contracts';
 import { driftWorkflowId, retrainWorkflowId, scoreWorkflowId } from './ids';
 import type { ScoreBatchInput, ScoreBatchResult } from './scoreBatch';
+import { withAuditTrail, type NoteAttributes } from './audit';
 
 const { resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
   startToCloseTimeout: '1 minute',
@@ -47,8 +48,14 @@ const JOIN_GIVE_UP_MS = 2 * 3_600_000;
  * joins or repeats idempotent work and never scores a beat twice.
  */
 export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<DailyPipelineResult> {
+  return withAuditTrail('dailyPipeline', input, { dataDate: input.date }, (note) => dailyPipelineRun(input, note));
+}
+
+async function dailyPipelineRun(input: DailyPipelineInput, note: NoteAttributes): Promise<DailyPipelineResult> {
   const { date, challengerTag } = validated(input);
+  note({ dataDate: date });
   const models = await resolveDailyModels();
+  note({ modelTag: models.production });
 
   const [production, shadow] = await Promise.all([
     scoreDay(date, models.production),

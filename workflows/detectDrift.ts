@@ -3,6 +3,7 @@ import type { createDriftActivities } from '../activities/drift';
 import type { createScoringActivities } from '../activities/scoring';
 import { dayRangeOf, type DayRange } from '../common/dates';
 import type { DetectDriftInput, DriftResult } from './contracts';
+import { dataDateOf, withAuditTrail, type NoteAttributes } from './audit';
 
 const { resolveModel } = proxyActivities<ReturnType<typeof createScoringActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -29,8 +30,13 @@ const { computeBaselineProfile, measureDrift } = proxyActivities<ReturnType<type
  * leaves exactly one report.
  */
 export async function detectDrift(input: DetectDriftInput): Promise<DriftResult> {
+  return withAuditTrail('detectDrift', input, { modelTag: input.modelTag, dataDate: dataDateOf(input) }, (note) => detectDriftRun(input, note));
+}
+
+async function detectDriftRun(input: DetectDriftInput, note: NoteAttributes): Promise<DriftResult> {
   const range = rangeOrFail(input);
   const model = await resolveModel({ modelTag: input.modelTag });
+  note({ modelTag: model.modelTag });
   await computeBaselineProfile({ modelId: model.modelId });
   const measurement = await measureDrift({ modelId: model.modelId, range, policy: input.policy });
   const { reportId } = await saveDriftReport({ modelId: model.modelId, range, measurement });

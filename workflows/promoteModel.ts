@@ -1,6 +1,7 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createRegistryActivities, StageChange } from '../activities/registry';
 import { validateModelTag } from '../common/tags';
+import { withAuditTrail } from './audit';
 
 // A stage change is one short transaction; retries cover a deadlock or a lost connection, and the
 // activity recognises a step this run already committed, so history is never written twice.
@@ -24,6 +25,10 @@ export interface PromoteModelInput {
  * other pipeline step, under an id from its business key (promote-<tag>-<stage>).
  */
 export async function promoteModel(input: PromoteModelInput): Promise<StageChange> {
+  return withAuditTrail('promoteModel', input, { modelTag: input.tag, stage: input.to ?? 'production' }, () => promoteModelRun(input));
+}
+
+async function promoteModelRun(input: PromoteModelInput): Promise<StageChange> {
   const to = input.to ?? 'production';
   try {
     validateModelTag(input.tag);

@@ -15,6 +15,7 @@ import { DEFAULT_APPROVAL_TIMEOUT, judgeChallenger, parseApprovalTimeout, parseG
 import { validateModelTag } from '../common/tags';
 import type { ModelVerdict, RetrainApproval, RetrainGates, RetrainInput, RetrainResult } from './contracts';
 import { trainWorkflowId } from './ids';
+import { dataDateOf, withAuditTrail } from './audit';
 import type { trainModel } from './trainModel';
 
 const { findChampion, findModelBrief, recordRetrainDecision } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
@@ -59,6 +60,10 @@ interface Decision {
  * days: a worker restart loses neither, and the decision is recorded exactly once.
  */
 export async function retrain(input: RetrainInput): Promise<RetrainResult> {
+  return withAuditTrail('retrain', input, { modelTag: input.tag, dataDate: dataDateOf(input) }, () => retrainRun(input));
+}
+
+async function retrainRun(input: RetrainInput): Promise<RetrainResult> {
   const settings = settingsOrFail(input);
   const { tag } = settings;
   const status: RetrainStatus = { phase: 'training', tag, champion: null, challenger: null, verdict: null, approval: null };

@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createRegistryActivities, StageChange } from '../activities/registry';
+import { withAuditTrail } from './audit';
 
 const { rollbackProductionModel } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
@@ -19,6 +20,10 @@ export interface RollbackModelInput {
  * rolled back (rollback-<tag>), so two people rolling back the same model join one rollback.
  */
 export async function rollbackModel(input: RollbackModelInput): Promise<StageChange> {
+  return withAuditTrail('rollbackModel', input, { modelTag: input.currentTag, stage: 'production' }, () => rollbackModelRun(input));
+}
+
+async function rollbackModelRun(input: RollbackModelInput): Promise<StageChange> {
   if (typeof input.by !== 'string' || !input.by.trim()) throw ApplicationFailure.nonRetryable('by: say who rolls back', 'InvalidInput');
   return rollbackProductionModel({
     by: input.by,

@@ -1,6 +1,7 @@
 import { ApplicationFailure, continueAsNew, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createScoringActivities, ResolvedModel } from '../activities/scoring';
 import { dayRangeOf, type DayRange } from '../common/dates';
+import { dataDateOf, withAuditTrail, type NoteAttributes } from './audit';
 
 const { resolveModel, planScoring } = proxyActivities<ReturnType<typeof createScoringActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -50,11 +51,16 @@ export const scoreProgressQuery = defineQuery<ScoreBatchProgress & { modelTag?: 
  * history carries only ids and counts; writes are idempotent, so a rerun scores nothing twice.
  */
 export async function scoreBatch(input: ScoreBatchInput): Promise<ScoreBatchResult> {
+  return withAuditTrail('scoreBatch', input, { modelTag: input.modelTag, dataDate: dataDateOf(input) }, (note) => scoreBatchRun(input, note));
+}
+
+async function scoreBatchRun(input: ScoreBatchInput, note: NoteAttributes): Promise<ScoreBatchResult> {
   const range = rangeOrFail(input);
   const chunkSize = positiveInt(input.chunkSize, 10_000, 'chunkSize');
   const concurrency = positiveInt(input.concurrency, 2, 'concurrency');
   const chunksPerRun = positiveInt(input.chunksPerRun, 100, 'chunksPerRun');
   const model = input.carried ?? (await resolveModel({ modelTag: input.modelTag }));
+  note({ modelTag: model.modelTag });
   const progress: ScoreBatchProgress = {
     chunksDone: input.carried?.chunksDone ?? 0,
     chunksPlanned: input.carried?.chunksPlanned ?? 0,

@@ -14,6 +14,7 @@ import {
 } from '../ml/candidates';
 import { validateModelTag } from '../common/tags';
 import { parseDay } from '../common/dates';
+import { dataDateOf, withAuditTrail } from './audit';
 
 const { checkTagAvailable, prepareCandidates, recordCandidateFailure, saveSelectedModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
   startToCloseTimeout: '5 minutes',
@@ -69,6 +70,10 @@ export interface TrainModelInput extends Partial<Omit<AutoencoderHyperparameters
  * validated, and costs no second training.
  */
 export async function trainModel(input: TrainModelInput): Promise<TrainedModelSummary> {
+  return withAuditTrail('trainModel', input, { modelTag: input.tag, dataDate: dataDateOf(input) }, () => trainModelRun(input));
+}
+
+async function trainModelRun(input: TrainModelInput): Promise<TrainedModelSummary> {
   const { tag, from, to, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass, includeReviewed, ...baseline } = input;
   let plan: TrainingPlan;
   try {

@@ -4,6 +4,8 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../config/env';
 import { createDb } from '../../db/connect';
 import { bundleWorkflows } from '../../scripts/bundle-workflows';
+import { connectClient } from '../../client/pipelines';
+import { ensureSearchAttributes } from '../../client/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,6 +28,13 @@ export default async function setup(project: TestProject): Promise<void> {
     );
   } finally {
     await db.destroy();
+  }
+  // Every workflow sets search attributes; the server must know them before any test runs one.
+  const client = await connectClient(config);
+  try {
+    await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  } finally {
+    await client.connection.close();
   }
   const bundlePath = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, `test-workflow-bundle-${process.pid}.js`));
   project.provide('workflowBundlePath', bundlePath);
