@@ -6,6 +6,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installAuth } from './auth';
 import { handleError } from './errors';
 import { healthRoutes } from './routes/health';
+import { auditRoutes } from './routes/audit';
+import { installMetrics } from './routes/metrics';
+import { ApiMetrics } from './metrics';
+import { installWorkflowIdLogging } from './log-context';
+import { dataRoutes } from './read-routes';
+import { startWorkRoutes } from './routes/start-work';
+import { workflowRoutes } from './routes/workflows';
 import type { ApiApp, ApiDeps } from './types';
 
 export interface BuildAppOptions {
@@ -39,6 +46,8 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   installAuth(app, deps);
+  await installMetrics(app, deps, new ApiMetrics());
+  installWorkflowIdLogging(app);
 
   await app.register(async (scope) => healthRoutes(scope as ApiApp, deps));
   await app.register(async (scope) => registerApiRoutes(scope as ApiApp, deps), { prefix: '/api/v1' });
@@ -49,6 +58,9 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
 
 /** Every /api/v1 route module; each declares its schemas and the permission it needs. */
 async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  await app.register(async (s) => auditRoutes(s as ApiApp, deps));
+  await app.register(async (s) => dataRoutes(s as ApiApp, deps));
+  await app.register(async (s) => { await startWorkRoutes(s as ApiApp, deps); await workflowRoutes(s as ApiApp, deps); });
   void app;
   void deps;
 }

@@ -4,10 +4,10 @@ import { HttpError } from './errors';
 import { allows } from './roles';
 import type { ApiApp, ApiDeps } from './types';
 
-/** Checks `Authorization: Bearer <key>` against the hashed keys before any route that needs a permission. */
+/** Checks `Authorization: Bearer <key>` against the hashed keys before any route that needs a permission — on request, before the body is read or validated, so a stranger gets 401, not our schemas. */
 export function installAuth(app: ApiApp, deps: ApiDeps): void {
   app.decorateRequest('apiKey', null);
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     const permission = request.routeOptions.config?.permission;
     if (!permission) return;
     const key = bearerKey(request.headers.authorization);

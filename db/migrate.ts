@@ -3,6 +3,7 @@ import * as coreTables from './migrations/2026-11-23T0900-core-tables';
 import * as mlopsLoop from './migrations/2026-11-23T1600-mlops-loop';
 import * as candidateArtifacts from './migrations/2026-11-23T1700-candidate-artifacts';
 import * as api from './migrations/2026-11-23T1800-api';
+import * as apiReadIndexes from './migrations/2026-11-23T1900-api-read-indexes';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T1600-mlops-loop': mlopsLoop,
   '2026-11-23T1700-candidate-artifacts': candidateArtifacts,
   '2026-11-23T1800-api': api,
+  '2026-11-23T1900-api-read-indexes': apiReadIndexes,
 };
 
 export interface MigrationReport {

@@ -1,0 +1,71 @@
+import type * as tfTypes from '@tensorflow/tfjs';
+import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../activities/stored-model';
+import type { BackendPreference } from '../ml/backend';
+import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { loadModel } from '../ml/artifact';
+import { SAMPLES_PER_BEAT } from '../ml/beat';
+import type { MinMax } from '../ml/normalise';
+import { normaliseInto } from '../ml/normalise';
+import type { ModelRow } from '../db/database';
+
+/** A stored model loaded once: a row's weights never change after it is saved, so its id keys the cache. */
+interface LoadedModel {
+  tf: TensorFlow;
+  model: tfTypes.LayersModel;
+  normalisation: MinMax;
+  /** True when the network outputs a reconstruction of its input, false for a single P(anomalous). */
+  reconstructs: boolean;
+}
+
+export type StoredModelRow = Pick<ModelRow, 'kind' | 'normalisation' | 'topology' | 'weight_specs' | 'weights'>;
+
+export type BeatExplanation =
+  | { reconstruction: number[]; absoluteError: number[]; explanation: string }
+  | { reconstruction: null; absoluteError: null; explanation: string };
+
+/** Loads stored models on first use and explains beats with them. */
+export class ModelCache {
+  private readonly loaded = new Map<number, Promise<LoadedModel>>();
+
+  constructor(private readonly backend: BackendPreference) {}
+
+  /** `readRow` is called only on a cache miss, so a loaded model's weights are not read again. */
+  async explain(modelId: number, readRow: () => Promise<StoredModelRow | undefined>, samples: Float32Array): Promise<BeatExplanation> {
+    const { tf, model, normalisation, reconstructs } = await this.load(modelId, readRow);
+    if (!reconstructs) return { reconstruction: null, absoluteError: null, explanation: 'classifier output P(anomalous)' };
+    const input = normaliseInto(samples, normalisation);
+    const decoded = tf.tidy(() => (model.predict(tf.tensor2d(input, [1, SAMPLES_PER_BEAT])) as tfTypes.Tensor2D).dataSync());
+    const span = normalisation.max - normalisation.min;
+    // Back to the units the beat was recorded in, so it can be drawn over the original samples.
+    const reconstruction = Array.from(decoded, (v) => v * span + normalisation.min);
+    const absoluteError = reconstruction.map((v, i) => Math.abs(samples[i]! - v));
+    return { reconstruction, absoluteError, explanation: 'autoencoder reconstruction in the original units; the score is the mean absolute error in normalised units' };
+  }
+
+  private load(modelId: number, readRow: () => Promise<StoredModelRow | undefined>): Promise<LoadedModel> {
+    let pending = this.loaded.get(modelId);
+    if (!pending) {
+      pending = this.build(modelId, readRow);
+      this.loaded.set(modelId, pending);
+      // A failed load is retried by the next request rather than cached.
+      pending.catch(() => this.loaded.delete(modelId));
+    }
+    return pending;
+  }
+
+  private async build(modelId: number, readRow: () => Promise<StoredModelRow | undefined>): Promise<LoadedModel> {
+    const row = await readRow();
+    if (!row) throw new Error(`model ${modelId} is gone`);
+    const { tf } = await initTensorFlow(this.backend);
+    const model = await loadModel(tf, artifactOfRow(row));
+    const declared = scoreOutputOfKind(row.kind);
+    const width = (model.outputs[0]?.shape ?? []).at(-1);
+    const reconstructs = declared ? declared === 'reconstruction-error' : width === SAMPLES_PER_BEAT;
+    return { tf, model, normalisation: normalisationOfRow(row), reconstructs };
+  }
+
+  dispose(): void {
+    for (const pending of this.loaded.values()) void pending.then((m) => m.model.dispose(), () => undefined);
+    this.loaded.clear();
+  }
+}

@@ -1,0 +1,138 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { ConcurrentIngestError, IngestError, ingestFile, type IngestReport } from '../../ingest/ingest';
+import type { IngestFormat } from '../../ingest/formats';
+import { SAMPLES_PER_BEAT } from '../../ml/beat';
+import { HttpError } from '../errors';
+import type { ApiApp, ApiDeps } from '../types';
+
+const Options = {
+  source: Type.String({ minLength: 1, maxLength: 255 }),
+  recordedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'every beat recorded at 00:00 UTC that day' })),
+  spreadDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'spread beats over the N UTC days ending yesterday' })),
+  skipInvalid: Type.Optional(Type.Boolean({ description: 'store the good rows of a file with bad ones, instead of nothing' })),
+  unlabelled: Type.Optional(Type.Boolean({ description: 'ignore the label column' })),
+  format: Type.Optional(Type.Union([Type.Literal('tutorial'), Type.Literal('ucr'), Type.Literal('unlabelled')], { description: 'overrides detection from the first row' })),
+};
+
+const JsonUpload = Type.Object(
+  {
+    ...Options,
+    beats: Type.Array(Type.Array(Type.Number(), { minItems: SAMPLES_PER_BEAT, maxItems: SAMPLES_PER_BEAT + 1 }), {
+      minItems: 1,
+      description: `rows of ${SAMPLES_PER_BEAT} samples, or ${SAMPLES_PER_BEAT + 1} values with a label (tutorial: label last; ucr: class first)`,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** For a raw text/csv body or a multipart upload the options travel in the query string (multipart fields override them). */
+const FileQuery = Type.Partial(Type.Object(Options));
+
+const Report = Type.Object({
+  source: Type.String(),
+  inserted: Type.Integer(),
+  duplicates: Type.Integer(),
+  rejected: Type.Array(Type.Object({ row: Type.Integer(), reason: Type.String() })),
+  rejectedTotal: Type.Integer(),
+});
+const Refused = Type.Object({ error: Type.String(), message: Type.String(), requestId: Type.String(), report: Type.Optional(Report) });
+
+type UploadOptions = Omit<Static<typeof JsonUpload>, 'beats'>;
+const TEXT_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain'];
+
+/** POST /ecgs: the CLI's ingest over HTTP — same validation, same all-or-nothing rule, same report. */
+export async function ecgIngestRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  const limit = deps.config.API_BODY_LIMIT_BYTES;
+  await app.register(multipart, { limits: { fileSize: limit, files: 1 }, throwFileSizeLimit: true });
+  app.addContentTypeParser(TEXT_TYPES, { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/ecgs',
+    {
+      config: { permission: 'ingest' },
+      schema: {
+        tags: ['ingest'],
+        description: 'Upload beats as JSON, as a CSV/TSV body, or as a CSV/TSV/xlsx file in multipart/form-data (field "file").',
+        querystring: FileQuery,
+        body: { content: { 'application/json': { schema: JsonUpload } } },
+        response: { 200: Report, 413: Refused, 422: Refused },
+      },
+    },
+    async (request, reply) => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'ecgflow-upload-'));
+      try {
+        const { file, options } = await saveUpload(request, dir);
+        const report = await ingestUpload(deps, file, options);
+        return reply.status(200).send(report);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+/** Writes whatever was sent to a file in `dir`, in a layout ingestFile reads, and gathers the options. */
+async function saveUpload(request: FastifyRequest, dir: string): Promise<{ file: string; options: UploadOptions }> {
+  const query = request.query as Partial<UploadOptions>;
+  if (request.isMultipart()) {
+    const part = await request.file();
+    if (!part) throw new HttpError(400, 'invalid_request', 'body.file: a multipart upload needs a file field', 'body.file', { rule: 'required' });
+    const file = path.join(dir, safeFileName(part.filename));
+    await pipeline(part.file, createWriteStream(file));
+    if (part.file.truncated) throw new HttpError(413, 'payload_too_large', 'the uploaded file is over the size limit');
+    const fields = Object.fromEntries(Object.entries(part.fields).flatMap(([name, field]) => (field && 'value' in field && typeof field.value === 'string' ? [[name, field.value]] : [])));
+    return { file, options: { ...query, ...multipartOptions(fields), source: fields.source ?? query.source ?? part.filename } as UploadOptions };
+  }
+  if (Buffer.isBuffer(request.body)) {
+    const separator = request.headers['content-type']?.startsWith('text/tab-separated-values') ? 'upload.tsv' : 'upload.csv';
+    const file = path.join(dir, separator);
+    await writeFile(file, request.body);
+    return { file, options: { ...query, source: requireSource(query.source) } };
+  }
+  const { beats, ...options } = request.body as Static<typeof JsonUpload>;
+  const file = path.join(dir, 'upload.csv');
+  await writeFile(file, beats.map((row) => row.join(',')).join('\n') + '\n');
+  return { file, options };
+}
+
+async function ingestUpload(deps: ApiDeps, file: string, options: UploadOptions): Promise<IngestReport> {
+  try {
+    return await ingestFile(deps.db, { path: file, ...options });
+  } catch (error) {
+    if (error instanceof IngestError) {
+      // The file's own name is a temporary one; say "the upload" instead.
+      const message = error.message.split(file).join('the upload').split(path.basename(file)).join('the upload');
+      throw new HttpError(422, 'rejected_file', message, undefined, error.report ? { report: error.report } : {});
+    }
+    if (error instanceof ConcurrentIngestError) throw new HttpError(409, 'conflict', 'another ingest stored some of the same beats at the same time; nothing was written, send it again');
+    throw error;
+  }
+}
+
+function multipartOptions(fields: Record<string, string>): Partial<UploadOptions> {
+  const out: Partial<UploadOptions> = {};
+  if (fields.recordedOn !== undefined) out.recordedOn = fields.recordedOn;
+  if (fields.spreadDays !== undefined) out.spreadDays = Number(fields.spreadDays);
+  if (fields.skipInvalid !== undefined) out.skipInvalid = fields.skipInvalid === 'true';
+  if (fields.unlabelled !== undefined) out.unlabelled = fields.unlabelled === 'true';
+  if (fields.format !== undefined) out.format = fields.format as IngestFormat;
+  return out;
+}
+
+function requireSource(source: string | undefined): string {
+  if (source === undefined) throw new HttpError(400, 'invalid_request', "querystring.source: must have required property 'source'", 'querystring.source', { rule: 'required' });
+  return source;
+}
+
+/** Keeps the extension (it picks the reader: .xlsx or text) and nothing else of a client's file name. */
+function safeFileName(name: string): string {
+  const ext = path.extname(name).toLowerCase();
+  return `upload${['.csv', '.tsv', '.txt', '.xlsx'].includes(ext) ? ext : '.csv'}`;
+}

@@ -1,0 +1,62 @@
+import { Type } from 'typebox';
+import { DateInputError, dayRangeOf, windowOfDays } from '../../common/dates';
+import { listPredictionPage } from '../../db/queries/api-reads';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { HttpError } from '../errors';
+import type { ApiApp, ApiDeps } from '../types';
+
+const Query = Type.Object({
+  date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day the beats were recorded on' })),
+  source: Type.Optional(Type.String({ minLength: 1 })),
+  anomalous: Type.Optional(Type.Boolean({ description: "the model's verdict" })),
+  reviewed: Type.Optional(Type.Boolean({ description: 'whether a person reviewed the beat' })),
+  modelTag: Type.Optional(Type.String({ minLength: 1 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, description: 'nextCursor of the previous page' })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+
+export const PredictionItem = Type.Object({
+  ecgId: Type.Integer(),
+  source: Type.String(),
+  sourceRow: Type.Integer(),
+  recordedAt: Type.String({ format: 'date-time' }),
+  score: Type.Number(),
+  threshold: Type.Number(),
+  isAnomalous: Type.Boolean(),
+  knownAnomalous: Type.Union([Type.Boolean(), Type.Null()]),
+  modelTag: Type.String(),
+  reviewedLabel: Type.Union([Type.Boolean(), Type.Null()], { description: "the latest review's label (true = anomalous), null if unreviewed" }),
+});
+
+const Page = Type.Object({ items: Type.Array(PredictionItem), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+/** GET /predictions: every model's verdicts, filtered, in pages that a cursor walks exactly once. */
+export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  app.get('/predictions', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Query, response: { 200: Page } } }, async (request) => {
+    const q = request.query;
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, 2);
+    const rows = await listPredictionPage(deps.db, {
+      window: q.date === undefined ? undefined : dayWindow(q.date),
+      source: q.source,
+      anomalous: q.anomalous,
+      reviewed: q.reviewed,
+      modelTag: q.modelTag,
+      after: after && { ecgId: after[0]!, modelId: after[1]! },
+      limit: q.limit,
+    });
+    const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
+    return {
+      items: rows.map(({ modelId: _modelId, recordedAt, ...row }) => ({ ...row, recordedAt: recordedAt.toISOString() })),
+      nextCursor: last ? encodeCursor([last.ecgId, last.modelId]) : null,
+    };
+  });
+}
+
+function dayWindow(date: string): { from: Date; to: Date } {
+  try {
+    return windowOfDays(dayRangeOf({ date }));
+  } catch (error) {
+    if (error instanceof DateInputError) throw new HttpError(400, 'invalid_request', `querystring.date: ${error.message}`, 'querystring.date', { rule: 'date' });
+    throw error;
+  }
+}

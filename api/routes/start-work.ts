@@ -1,0 +1,245 @@
+import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { decideRetrain, RetrainDecisionRefused } from '../../client/registry';
+import { Type, type Static } from 'typebox';
+import { dayRangeOf, parseDay } from '../../common/dates';
+import { parseApprovalTimeout, parseGates } from '../../common/retrain-gates';
+import { MODEL_TAG_PATTERN } from '../../common/tags';
+import { findDefaultModel, findModelByTag } from '../../db/queries/models';
+import { planTraining } from '../../ml/candidates';
+import { resolveDriftPolicy } from '../../ml/drift-policy';
+import { driftWorkflowId, promoteWorkflowId, retrainWorkflowId, scoreWorkflowId, trainWorkflowId } from '../../workflows/ids';
+import { HttpError } from '../errors';
+import { invalidBody, startExclusive, type StartedWorkflow } from '../start-workflow';
+import type { ApiApp, ApiDeps } from '../types';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+// OpenAPI 3.0 knows exclusiveMinimum only as a boolean, so open bounds are checked by the domain
+// validation (parseHyperparameters, planTraining) and answered with the same 400 naming the field.
+
+// POST routes that start pipeline work: each validates, starts one workflow under its business id
+// and answers 202 with where to poll it.
+
+const Tag = Type.String({ pattern: MODEL_TAG_PATTERN.source, description: "a model tag: letters, digits, '.', '_' or '-'" });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a UTC day, YYYY-MM-DD' });
+const Started = Type.Object({ workflowId: Type.String(), runId: Type.String() });
+const ErrorBody = Type.Object(
+  { error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), requestId: Type.String(), workflowId: Type.Optional(Type.String()), runId: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+);
+const startResponses = { 202: Started, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const TagParams = Type.Object({ tag: Tag }, { additionalProperties: false });
+
+const Hyperparameters = {
+  epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+  encoderUnits: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 1024 }), { minItems: 1, maxItems: 8 })),
+  learningRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'above 0, at most 1' })),
+  testFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
+  candidates: Type.Optional(Type.Union([Type.Literal('baseline'), Type.Literal('all')])),
+  thresholdRule: Type.Optional(Type.String({ description: "f1, youden, mean+1std, mean+2std or p95" })),
+  selectBy: Type.Optional(Type.Enum(['rocAuc', 'f1', 'accuracy', 'precision', 'recall'])),
+  validationFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
+  minLabelsPerClass: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  includeReviewed: Type.Optional(Type.Boolean()),
+};
+const TrainingOptions = Type.Object(Hyperparameters, { additionalProperties: false });
+const TrainBody = Type.Object({ tag: Tag, from: Type.Optional(Day), to: Type.Optional(Day), ...Hyperparameters }, { additionalProperties: false });
+
+const RetrainBody = Type.Object(
+  {
+    tag: Tag,
+    from: Type.Optional(Day),
+    to: Type.Optional(Day),
+    includeReviewed: Type.Optional(Type.Boolean()),
+    autoPromote: Type.Optional(Type.Boolean()),
+    requireApproval: Type.Optional(Type.Boolean()),
+    approvalTimeout: Type.Optional(Type.String({ description: "e.g. '24h' or '7 days'" })),
+    gates: Type.Optional(
+      Type.Object(
+        {
+          metric: Type.Optional(Type.Union([Type.Literal('rocAuc'), Type.Literal('accuracy'), Type.Literal('f1')])),
+          minRocAuc: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          minAccuracy: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          maxRegression: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    training: Type.Optional(TrainingOptions),
+  },
+  { additionalProperties: false },
+);
+
+const Window = { date: Type.Optional(Day), from: Type.Optional(Day), to: Type.Optional(Day), modelTag: Type.Optional(Tag) };
+const ScoreBody = Type.Object({ ...Window, chunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }, { additionalProperties: false });
+const DriftBody = Type.Object(
+  {
+    ...Window,
+    policy: Type.Optional(
+      Type.Object(
+        { psiModerate: Type.Optional(Type.Number()), psiSevere: Type.Optional(Type.Number()), driftedShare: Type.Optional(Type.Number()), ksPValue: Type.Optional(Type.Number()), minSampleSize: Type.Optional(Type.Integer()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+const PromoteBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 1000 }), to: Type.Optional(Type.Union([Type.Literal('staging'), Type.Literal('production')])) },
+  { additionalProperties: false },
+);
+const ApproveBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
+const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false });
+
+export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  const accepted = (reply: FastifyReply, started: StartedWorkflow) =>
+    reply.status(202).header('location', `/api/v1/workflows/${encodeURIComponent(started.workflowId)}`).send(started);
+
+  app.post('/train', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Train a model under a new tag', body: TrainBody, response: startResponses } }, async (request, reply) => {
+    const { tag, from, to, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass, ...baseline } = request.body;
+    checkTrainingWindow({ from, to });
+    validateTraining({ ...baseline, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass }, '');
+    const workflowId = trainWorkflowId(tag);
+    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      workflowType: 'trainModel',
+      workflowId,
+      args: [request.body],
+      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      completedRefusal: `model tag "${tag}" was already trained by workflow ${workflowId}; choose another tag`,
+    }));
+  });
+
+  app.post('/retrain', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Retrain: train a challenger, compare it with the champion, promote on the gates', body: RetrainBody, response: startResponses } }, async (request, reply) => {
+    const body = request.body;
+    checkTrainingWindow({ from: body.from, to: body.to });
+    try {
+      parseGates(body.gates);
+    } catch (error) {
+      throw invalidBody(error, 'gates');
+    }
+    try {
+      parseApprovalTimeout(body.approvalTimeout);
+    } catch (error) {
+      throw invalidBody(error, 'approvalTimeout');
+    }
+    if (body.training) validateTraining(body.training, 'training.');
+    const workflowId = retrainWorkflowId(body.tag);
+    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      workflowType: 'retrain',
+      workflowId,
+      args: [{ ...body, requestedBy: whoAsks(request) }],
+      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      completedRefusal: `retraining "${body.tag}" already ran (workflow ${workflowId}); choose another tag`,
+    }));
+  });
+
+  app.post('/score', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Score a day's (or a range's) beats", body: ScoreBody, response: startResponses } }, async (request, reply) => {
+    const range = checkWindow(request.body);
+    const modelTag = await modelTagToUse(deps, request.body.modelTag);
+    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      workflowType: 'scoreBatch',
+      workflowId: scoreWorkflowId(range, modelTag),
+      args: [{ ...request.body, modelTag }],
+      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    }));
+  });
+
+  app.post('/drift', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Check a day's (or a range's) beats for drift", body: DriftBody, response: startResponses } }, async (request, reply) => {
+    const range = checkWindow(request.body);
+    try {
+      resolveDriftPolicy(request.body.policy);
+    } catch (error) {
+      throw invalidBody(error, 'policy');
+    }
+    const modelTag = await modelTagToUse(deps, request.body.modelTag);
+    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      workflowType: 'detectDrift',
+      workflowId: driftWorkflowId(range, modelTag),
+      args: [{ ...request.body, modelTag }],
+      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    }));
+  });
+
+  app.post('/models/:tag/promote', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Promote a model to production (or staging)', params: TagParams, body: PromoteBody, response: startResponses } }, async (request, reply) => {
+    const { tag } = request.params;
+    if (!(await findModelByTag(deps.db, tag))) throw new HttpError(404, 'not_found', `no model is tagged "${tag}"`, 'params.tag');
+    const to = request.body.to ?? 'production';
+    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      workflowType: 'promoteModel',
+      workflowId: promoteWorkflowId(tag, to),
+      args: [{ tag, to, reason: request.body.reason, by: whoAsks(request) }],
+      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    }));
+  });
+
+  // The retraining's `decide` update; it returns once the decision is recorded (seconds), so a
+  // refusal (not waiting yet, already decided, wrong tag) is answered here rather than found later.
+  const decide = (approve: boolean) => async (request: FastifyRequest<{ Params: Static<typeof TagParams>; Body: { reason?: string } }>, reply: FastifyReply) => {
+    const { tag } = request.params;
+    const client = await deps.temporal();
+    const handle = client.workflow.getHandle(retrainWorkflowId(tag));
+    try {
+      await decideRetrain(client, { approve, tag, by: whoAsks(request), reason: request.body.reason });
+    } catch (error) {
+      if (!(error instanceof RetrainDecisionRefused)) throw error;
+      const description = await handle.describe().catch((e: unknown) => {
+        if (e instanceof WorkflowNotFoundError) throw new HttpError(404, 'not_found', `no retraining of "${tag}" exists (workflow ${handle.workflowId})`, 'params.tag');
+        throw e;
+      });
+      throw new HttpError(409, 'not_awaiting_decision', error.message, undefined, { workflowId: description.workflowId, runId: description.runId });
+    }
+    const description = await handle.describe();
+    return accepted(reply, { workflowId: description.workflowId, runId: description.runId });
+  };
+  app.post('/models/:tag/approve', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Approve a retraining that waits for a person', params: TagParams, body: ApproveBody, response: startResponses } }, decide(true));
+  app.post('/models/:tag/reject', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Reject a retraining that waits for a person', params: TagParams, body: RejectBody, response: startResponses } }, decide(false));
+}
+
+/** Scoring and drift need a date, or from and to; the calendar check (2026-02-30) is beyond the schema's pattern. */
+function checkWindow(window: { date?: string; from?: string; to?: string }) {
+  try {
+    return dayRangeOf(window);
+  } catch (error) {
+    throw invalidBody(error, window.date === undefined && window.from !== undefined ? 'to' : 'date');
+  }
+}
+
+/** Training windows may be open at either end. */
+function checkTrainingWindow(window: { from?: string; to?: string }): void {
+  try {
+    if (window.from !== undefined) parseDay(window.from, 'from');
+    if (window.to !== undefined) parseDay(window.to, 'to');
+  } catch (error) {
+    throw invalidBody(error, 'from');
+  }
+  if (window.from !== undefined && window.to !== undefined && window.to < window.from) {
+    throw new HttpError(400, 'invalid_request', `to (${window.to}) is before from (${window.from})`, 'body.to');
+  }
+}
+
+function validateTraining(options: Record<string, unknown>, under: string): void {
+  const { candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass, includeReviewed, ...baseline } = options;
+  void includeReviewed;
+  try {
+    planTraining({ baseline, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass } as Parameters<typeof planTraining>[0]);
+  } catch (error) {
+    throw invalidBody(error, 'hyperparameters', under);
+  }
+}
+
+/** Workflow ids name the model, so the default (production, else newest) is resolved before starting. */
+async function modelTagToUse(deps: ApiDeps, requested: string | undefined): Promise<string> {
+  if (requested !== undefined) {
+    if (!(await findModelByTag(deps.db, requested))) throw new HttpError(404, 'not_found', `no model is tagged "${requested}"`, 'body.modelTag');
+    return requested;
+  }
+  const model = await findDefaultModel(deps.db);
+  if (!model) throw new HttpError(409, 'no_model', 'no model has been trained yet; POST /api/v1/train first', 'body.modelTag');
+  return model.tag;
+}
+
+/** Recorded as who promoted, approved or rejected: the API key's name and id. */
+function whoAsks(request: FastifyRequest): string {
+  return request.apiKey ? `${request.apiKey.name} (api key ${request.apiKey.id})` : 'api';
+}

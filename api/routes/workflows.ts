@@ -1,0 +1,287 @@
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { Type } from 'typebox';
+import { findWorkflowRun, listWorkflowRuns, type WorkflowRunRow, type WorkflowRunStatus } from '../../db/queries/workflow-runs';
+import { DATA_DATE, MODEL_TAG, STAGE } from '../../workflows/search-attributes';
+import { HttpError } from '../errors';
+import { historyTimeline, summarise } from '../history';
+import type { ApiApp, ApiDeps } from '../types';
+
+// Reading workflow runs: one run's state and result, its history as a timeline, and a filtered list
+// through Temporal visibility. When Temporal no longer has a run (history retention), the MySQL
+// audit trail the workflows write answers instead.
+
+const STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'continued', 'timed_out'] as const;
+type RunStatus = (typeof STATUSES)[number];
+
+const TEMPORAL_STATUS: Record<string, RunStatus> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'canceled',
+  TERMINATED: 'terminated',
+  CONTINUED_AS_NEW: 'continued',
+  TIMED_OUT: 'timed_out',
+};
+const VISIBILITY_STATUS: Record<RunStatus, string> = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  canceled: 'Canceled',
+  terminated: 'Terminated',
+  continued: 'ContinuedAsNew',
+  timed_out: 'TimedOut',
+};
+
+const WORKFLOW_TYPES = ['trainModel', 'scoreBatch', 'detectDrift', 'retrain', 'promoteModel', 'rollbackModel', 'dailyPipeline'] as const;
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const RunSummary = {
+  workflowId: Type.String(),
+  runId: Type.String(),
+  type: Nullable(Type.String()),
+  status: Type.Enum(STATUSES),
+  startTime: Nullable(Type.String({ format: 'date-time' })),
+  closeTime: Nullable(Type.String({ format: 'date-time' })),
+  modelTag: Nullable(Type.String()),
+  dataDate: Nullable(Type.String()),
+  stage: Nullable(Type.String()),
+  source: Type.Union([Type.Literal('temporal'), Type.Literal('audit')], { description: "'audit': Temporal no longer has (or has not yet indexed) the run; read from the MySQL audit trail" }),
+};
+const RunDetail = Type.Object({
+  ...RunSummary,
+  input: Type.Optional(Type.Unknown()),
+  result: Type.Optional(Type.Unknown()),
+  failure: Type.Optional(Type.String({ description: 'the innermost cause of the failure' })),
+});
+const RunList = Type.Object({ runs: Type.Array(Type.Object(RunSummary)) });
+const TimelineEntry = Type.Object(
+  {
+    kind: Type.String(),
+    name: Type.String(),
+    status: Type.String(),
+    startedAt: Type.String(),
+    closedAt: Nullable(Type.String()),
+    durationMs: Nullable(Type.Number()),
+    attempts: Type.Optional(Type.Integer()),
+    input: Type.Optional(Type.Unknown()),
+    output: Type.Optional(Type.Unknown()),
+    failure: Type.Optional(Type.String()),
+    lastFailure: Type.Optional(Type.String()),
+  },
+);
+const TimelineBody = Type.Object({
+  workflowId: Type.String(),
+  runId: Type.String(),
+  workflowType: Nullable(Type.String()),
+  status: Type.String(),
+  startedAt: Nullable(Type.String()),
+  closedAt: Nullable(Type.String()),
+  durationMs: Nullable(Type.Number()),
+  input: Type.Unknown(),
+  result: Type.Optional(Type.Unknown()),
+  failure: Type.Optional(Type.String()),
+  eventCount: Type.Integer(),
+  entries: Type.Array(TimelineEntry),
+});
+const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), requestId: Type.String() }, { additionalProperties: true });
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) });
+const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$', description: 'a UTC day (YYYY-MM-DD) or an ISO instant' });
+
+export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  app.get(
+    '/workflows/:id',
+    { config: { permission: 'poll' }, schema: { tags: ['workflows'], summary: "A workflow's latest run: status, times, result or failure", params: IdParams, response: { 200: RunDetail, 404: ErrorBody } } },
+    async (request) => {
+      const client = await deps.temporal();
+      const handle = client.workflow.getHandle(request.params.id);
+      let description: WorkflowExecutionDescription;
+      try {
+        description = await handle.describe();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        const row = await findWorkflowRun(deps.db, request.params.id);
+        if (!row) throw new HttpError(404, 'not_found', `no workflow ${request.params.id} in Temporal or the audit trail`, 'params.id');
+        return auditDetail(row);
+      }
+      return { ...summaryOf(description), ...(await outcomeOf(client, description)) };
+    },
+  );
+
+  app.get(
+    '/workflows/:id/history',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['workflows'],
+        summary: "A run's event history as a timeline; raw=1 for Temporal's JSON history",
+        params: IdParams,
+        querystring: Type.Object({ runId: Type.Optional(Type.String({ maxLength: 64 })), raw: Type.Optional(Type.Enum(['1', '0', 'true', 'false'], { description: '1 (or true): the raw JSON history' })) }, { additionalProperties: false }),
+        response: { 200: Type.Union([TimelineBody, Type.Object({ events: Type.Array(Type.Unknown()) }, { additionalProperties: true, description: 'with raw=1' })]), 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const client = await deps.temporal();
+      const handle = client.workflow.getHandle(request.params.id, request.query.runId);
+      let runId: string;
+      let history;
+      try {
+        runId = request.query.runId ?? (await handle.describe()).runId;
+        history = await client.workflow.getHandle(request.params.id, runId).fetchHistory();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        const audit = (await findWorkflowRun(deps.db, request.params.id, request.query.runId)) !== undefined;
+        const hint = audit ? '; the audit trail still has the run: GET /api/v1/workflows/' + request.params.id : '';
+        throw new HttpError(404, 'not_found', `Temporal has no history of workflow ${request.params.id}${hint}`, 'params.id');
+      }
+      // Temporal's own history, as protobuf JSON: int64s as strings, enums by name, payloads base64.
+      // Sent as bytes so the route's serializer leaves it alone; the typed reply expects an object, hence the cast.
+      if (request.query.raw === '1' || request.query.raw === 'true') {
+        return reply.type('application/json').send(Buffer.from(JSON.stringify(rawHistory(history))) as unknown as { events: unknown[] });
+      }
+      return { workflowId: request.params.id, runId, ...historyTimeline(history.events ?? []) };
+    },
+  );
+
+  app.get(
+    '/workflows',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['workflows'],
+        summary: 'Workflow runs by type, model, day, status and start time (Temporal visibility, merged with the audit trail)',
+        querystring: Type.Object(
+          {
+            type: Type.Optional(Type.Enum(WORKFLOW_TYPES)),
+            modelTag: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
+            date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(\\.\\.\\d{4}-\\d{2}-\\d{2})?$', description: "a run's day (YYYY-MM-DD) or range (from..to)" })),
+            status: Type.Optional(Type.Enum(STATUSES)),
+            from: Type.Optional(Instant),
+            to: Type.Optional(Instant),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: RunList, 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const from = q.from ? instant(q.from, 'from', false) : undefined;
+      const to = q.to ? instant(q.to, 'to', true) : undefined;
+      const limit = q.limit ?? 100;
+      const client = await deps.temporal();
+
+      const clauses = [
+        q.type && `WorkflowType = '${q.type}'`,
+        q.modelTag && `${MODEL_TAG.name} = '${q.modelTag}'`,
+        q.date && `${DATA_DATE.name} = '${q.date}'`,
+        q.status && `ExecutionStatus = '${VISIBILITY_STATUS[q.status]}'`,
+        from && `StartTime >= '${from.toISOString()}'`,
+        to && `StartTime < '${to.toISOString()}'`,
+      ].filter(Boolean);
+      const runs: Run[] = [];
+      for await (const execution of client.workflow.list({ query: clauses.join(' AND ') || undefined, pageSize: Math.min(limit, 1000) })) {
+        runs.push(summaryOf(execution));
+        if (runs.length >= limit) break;
+      }
+
+      // Visibility is eventually consistent and forgets runs past retention; the audit trail fills in.
+      const auditStatus = q.status && (['running', 'completed', 'failed', 'continued'] as string[]).includes(q.status) ? (q.status as WorkflowRunStatus) : undefined;
+      if (!q.status || auditStatus) {
+        const seen = new Set(runs.map((r) => `${r.workflowId}/${r.runId}`));
+        const rows = await listWorkflowRuns(deps.db, { type: q.type, modelTag: q.modelTag, date: q.date, status: auditStatus, from, to, limit });
+        for (const row of rows) if (!seen.has(`${row.workflow_id}/${row.run_id}`)) runs.push(auditSummary(row));
+      }
+      runs.sort((a, b) => (b.startTime ?? '').localeCompare(a.startTime ?? ''));
+      return { runs: runs.slice(0, limit) };
+    },
+  );
+}
+
+type Run = ReturnType<typeof summaryOf>;
+
+// The SDK's historyToJSON trips over the client's protobuf classes (a second protobufjs copy), so the
+// history is round-tripped through the proto package's own class.
+function rawHistory(history: proto.temporal.api.history.v1.IHistory): unknown {
+  const History = proto.temporal.api.history.v1.History;
+  return History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
+}
+
+function summaryOf(execution: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'>) {
+  const attribute = (key: typeof MODEL_TAG) => execution.typedSearchAttributes.get(key) ?? null;
+  return {
+    workflowId: execution.workflowId,
+    runId: execution.runId,
+    type: execution.type ?? null,
+    status: TEMPORAL_STATUS[execution.status.name] ?? 'running',
+    startTime: execution.startTime.toISOString(),
+    closeTime: execution.closeTime?.toISOString() ?? null,
+    modelTag: attribute(MODEL_TAG),
+    dataDate: attribute(DATA_DATE),
+    stage: attribute(STAGE),
+    source: 'temporal' as 'temporal' | 'audit',
+  };
+}
+
+/** A closed run's result or innermost failure, read back from Temporal. */
+async function outcomeOf(client: Client, description: WorkflowExecutionDescription): Promise<{ result?: unknown; failure?: string }> {
+  if (description.status.name === 'RUNNING') return {};
+  try {
+    return { result: summariseResult(await client.workflow.getHandle(description.workflowId, description.runId, { followRuns: false }).result()) };
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) return { failure: innermostMessage(error) };
+    throw error;
+  }
+}
+
+function summariseResult(value: unknown): unknown {
+  return summarise(value, 64_000);
+}
+
+function innermostMessage(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && (current as { cause?: unknown }).cause instanceof Error) current = (current as { cause: unknown }).cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
+function auditSummary(row: WorkflowRunRow): Run {
+  return {
+    workflowId: row.workflow_id,
+    runId: row.run_id,
+    type: row.workflow_type,
+    status: row.status,
+    startTime: row.started_at.toISOString(),
+    closeTime: row.ended_at?.toISOString() ?? null,
+    modelTag: row.model_tag,
+    dataDate: row.data_date,
+    stage: null,
+    source: 'audit',
+  };
+}
+
+function auditDetail(row: WorkflowRunRow) {
+  const parse = (json: string | null) => {
+    if (json === null) return undefined;
+    try {
+      return JSON.parse(json) as unknown;
+    } catch {
+      return json;
+    }
+  };
+  return {
+    ...auditSummary(row),
+    input: parse(row.inputs),
+    ...(row.outcome !== null ? { result: parse(row.outcome) } : {}),
+    ...(row.error !== null ? { failure: row.error } : {}),
+  };
+}
+
+/** A day alone means its start, or for `to` the end of it (the next day's start). */
+function instant(value: string, field: string, endOfDay: boolean): Date {
+  const dayOnly = value.length === 10;
+  const date = new Date(dayOnly ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime())) throw new HttpError(400, 'invalid_request', `${field}: ${value} is not a valid day or instant`, `querystring.${field}`);
+  if (dayOnly && endOfDay) date.setUTCDate(date.getUTCDate() + 1);
+  return date;
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_PERMISSIONS, type Permission } from '../api/roles';
+import type { ApiRole } from '../db/database';
+import { API_ROLES, createApiKey, revokeApiKey } from '../db/queries/api-keys';
+import { startTestApi, type TestApi } from './helpers/api';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+
+interface RouteEntry {
+  method: string;
+  route: string;
+  permission: Permission | 'public';
+}
+
+/** The app's own route table, as it publishes it on /metrics: whatever routes exist when the test runs. */
+function routeTable(metricsText: string): RouteEntry[] {
+  const entries: RouteEntry[] = [];
+  for (const line of metricsText.split('\n')) {
+    const match = /^ecgflow_http_route_info\{method="([A-Z]+)",route="([^"]+)",permission="([a-z]+)"\} 1$/.exec(line);
+    if (match) entries.push({ method: match[1]!, route: match[2]!, permission: match[3] as RouteEntry['permission'] });
+  }
+  return entries;
+}
+
+/** A concrete URL for a route pattern: any value for path parameters and wildcards. */
+function concreteUrl(route: string): string {
+  return route.replace(/:[A-Za-z0-9_]+/g, '1').replace(/\*/g, 'x');
+}
+
+describe('auth matrix: every route × every role, no key, a bad key and a revoked key', () => {
+  let t: TestDatabase;
+  let p: TestPipeline;
+  let api: TestApi;
+  let routes: RouteEntry[];
+  let revokedKey: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('api_auth_matrix');
+    p = await startTestPipeline(t, 'api-auth-matrix', { worker: false });
+    api = await startTestApi(t, p);
+    routes = routeTable((await api.call('GET', '/metrics', { as: null })).body);
+    const revoked = await createApiKey(t.db, { role: 'engineer', name: 'revoked engineer' });
+    await revokeApiKey(t.db, revoked.id);
+    revokedKey = revoked.key;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await p?.stop();
+    await t?.drop();
+  });
+
+  it('matches the roles of the issue: engineer everything, scheduler scoring and drift, auditor read and export, reviewer read and review', () => {
+    expect(ROLE_PERMISSIONS).toEqual({
+      engineer: ['train', 'score', 'poll', 'read', 'export', 'ingest', 'review'],
+      scheduler: ['score', 'poll'],
+      auditor: ['poll', 'read', 'export'],
+      reviewer: ['poll', 'read', 'review'],
+    });
+    expect([...API_ROLES].sort()).toEqual(Object.keys(ROLE_PERMISSIONS).sort());
+  });
+
+  it('knows every documented route, and only health, metrics and the spec are public', async () => {
+    const spec = (await api.call('GET', '/api/openapi.json', { as: null })).json() as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`));
+    const known = routes.map((r) => `${r.method} ${r.route}`);
+    expect(known).toEqual(expect.arrayContaining(documented));
+    expect(routes.filter((r) => r.route.startsWith('/api/v1/')).length).toBeGreaterThan(0);
+    const publicRoutes = routes.filter((r) => r.permission === 'public').map((r) => r.route).sort();
+    expect(publicRoutes).toEqual(['/api/openapi.json', '/healthz', '/metrics', '/readyz']);
+    for (const r of routes) if (r.route.startsWith('/api/v1/')) expect(r.permission, `${r.method} ${r.route}`).not.toBe('public');
+  });
+
+  it('answers 401 to no key, a malformed key, an unknown key and a revoked key on every protected route', async () => {
+    const failures: string[] = [];
+    for (const r of routes.filter((x) => x.permission !== 'public')) {
+      const url = concreteUrl(r.route);
+      const attempts: [string, Record<string, string>][] = [
+        ['none', {}],
+        ['malformed', { authorization: 'Token abc' }],
+        ['bad', { authorization: 'Bearer ecg_this-key-was-never-issued-by-ecgflow' }],
+        ['revoked', { authorization: `Bearer ${revokedKey}` }],
+      ];
+      for (const [label, headers] of attempts) {
+        const response = await api.app.inject({ method: r.method as 'GET', url, headers, ...(r.method === 'GET' ? {} : { payload: {} }) });
+        if (response.statusCode !== 401 || response.json().error !== 'unauthorized') failures.push(`${r.method} ${r.route} with ${label} key → ${response.statusCode} ${response.body.slice(0, 120)}`);
+        if (response.body.includes(revokedKey)) failures.push(`${r.method} ${r.route} echoed the key`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers 403 to a role without the permission, and lets a role with it through', async () => {
+    const failures: string[] = [];
+    for (const r of routes.filter((x) => x.permission !== 'public')) {
+      for (const role of API_ROLES as ApiRole[]) {
+        const response = await api.call(r.method as 'GET', concreteUrl(r.route), { as: role, ...(r.method === 'GET' ? {} : { body: {} }) });
+        const allowed = ROLE_PERMISSIONS[role].includes(r.permission as Permission);
+        const status = response.statusCode;
+        if (!allowed && (status !== 403 || response.json().error !== 'forbidden')) failures.push(`${role} ${r.method} ${r.route}: expected 403, got ${status}`);
+        // A minimal request may be invalid (400), name nothing that exists (404) or start work (202) — but never 401/403 or a fault.
+        if (allowed && (status === 401 || status === 403 || status >= 500)) failures.push(`${role} ${r.method} ${r.route}: expected to pass auth, got ${status} ${response.body.slice(0, 160)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('lets anyone reach the public routes', async () => {
+    for (const r of routes.filter((x) => x.permission === 'public')) {
+      const response = await api.call(r.method as 'GET', concreteUrl(r.route), { as: null });
+      expect(response.statusCode, r.route).toBe(200);
+    }
+  });
+});
