@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { PredictionListRow } from './predictions';
 import type { Database } from '../database';
 import type { TimeWindow } from './ecg';
 
@@ -20,17 +21,9 @@ export interface PredictionPageFilter {
   limit: number;
 }
 
-export interface PredictionPageRow {
-  ecgId: number;
+/** The CLI's prediction row, plus what the API pages and reviewers need. */
+export interface PredictionPageRow extends PredictionListRow {
   modelId: number;
-  source: string;
-  sourceRow: number;
-  recordedAt: Date;
-  score: number;
-  threshold: number;
-  isAnomalous: boolean;
-  knownAnomalous: boolean | null;
-  modelTag: string;
   /** The beat's latest review label, or null when nobody reviewed it. */
   reviewedLabel: boolean | null;
 }
