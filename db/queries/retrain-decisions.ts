@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../database';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, RetrainDecisionTable } from '../database';
 import { promoteWithin, type PromotionTarget, type StageChangeOutcome } from './registry';
 
 export interface RetrainDecisionInput {
@@ -69,17 +69,7 @@ export async function listRetrainDecisions(db: Kysely<Database>, filter: { chall
   return rows.map(recordOf);
 }
 
-function recordOf(row: {
-  id: number;
-  workflow_id: string;
-  challenger_tag: string;
-  champion_tag: string | null;
-  promoted: number;
-  reason: string;
-  decided_by: string;
-  details: string;
-  decided_at: Date;
-}): RetrainDecisionRecord {
+function recordOf(row: Selectable<RetrainDecisionTable>): RetrainDecisionRecord {
   return {
     id: Number(row.id),
     workflowId: row.workflow_id,
