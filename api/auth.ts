@@ -1,17 +1,18 @@
 import type { FastifyRequest } from 'fastify';
-import { findActiveApiKey } from '../db/queries/api-keys';
 import { HttpError } from './errors';
+import { ApiKeyCache } from './key-cache';
 import { allows } from './roles';
 import type { ApiApp, ApiDeps } from './types';
 
 /** Checks `Authorization: Bearer <key>` against the hashed keys before any route that needs a permission — on request, before the body is read or validated, so a stranger gets 401, not our schemas. */
 export function installAuth(app: ApiApp, deps: ApiDeps): void {
+  const keys = new ApiKeyCache(deps.db, deps.config.API_KEY_CACHE_MS);
   app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const permission = request.routeOptions.config?.permission;
     if (!permission) return;
     const key = bearerKey(request.headers.authorization);
-    const found = await findActiveApiKey(deps.db, key);
+    const found = await keys.find(key);
     if (!found) throw new HttpError(401, 'unauthorized', 'the API key is unknown or revoked');
     if (!allows(found.role, permission)) {
       throw new HttpError(403, 'forbidden', `the ${found.role} role may not ${permission} (key ${found.id})`);

@@ -35,6 +35,8 @@ const envSchema = z
     API_PORT: port.default(8080),
     /** Largest request body, uploads included; larger ones get 413. */
     API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(50 * 1024 * 1024),
+    /** How long the API trusts a verified key before asking MySQL again: the longest a revoked key keeps working. 0 asks every time. */
+    API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Defaults of `ecgflow schedule apply`: when the daily pipeline runs, and whether severe drift retrains.
     ECGFLOW_SCHEDULE_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM on a 24-hour clock').default('02:00'),

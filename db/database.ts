@@ -16,6 +16,9 @@ export interface EcgTable {
   /** sha256 of `samples`: the same beat is never stored twice. */
   content_hash: Buffer;
   created_at: CreatedAt;
+  /** The beat's latest review and its label (1 = anomalous); written only by `recordReview`. */
+  latest_review_id: Generated<number | null>;
+  reviewed_label: Generated<number | null>;
 }
 
 export interface ModelTable {

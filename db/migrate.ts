@@ -4,25 +4,30 @@ import * as mlopsLoop from './migrations/2026-11-23T1600-mlops-loop';
 import * as candidateArtifacts from './migrations/2026-11-23T1700-candidate-artifacts';
 import * as api from './migrations/2026-11-23T1800-api';
 import * as apiReadIndexes from './migrations/2026-11-23T1900-api-read-indexes';
+import * as latestReview from './migrations/2026-11-23T2000-latest-review';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
-const migrations: Record<string, Migration> = {
+const migrations = {
   '2026-11-23T0900-core-tables': coreTables,
   '2026-11-23T1600-mlops-loop': mlopsLoop,
   '2026-11-23T1700-candidate-artifacts': candidateArtifacts,
   '2026-11-23T1800-api': api,
   '2026-11-23T1900-api-read-indexes': apiReadIndexes,
-};
+  '2026-11-23T2000-latest-review': latestReview,
+} satisfies Record<string, Migration>;
 
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: number;
 }
 
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationReport> {
+export type MigrationName = keyof typeof migrations;
+
+/** Applies every migration not yet applied, or only those up to `upTo` (tests of a migration's backfill use it). */
+export async function migrateToLatest(db: Kysely<any>, upTo?: MigrationName): Promise<MigrationReport> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const before = (await migrator.getMigrations()).filter((m) => m.executedAt).length;
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  const result: MigrationResultSet = upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(upTo);
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${errorMessage(result.error)}`);

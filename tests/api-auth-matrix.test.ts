@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app';
 import { ROLE_PERMISSIONS, type Permission } from '../api/roles';
 import type { ApiRole } from '../db/database';
 import { API_ROLES, createApiKey, revokeApiKey } from '../db/queries/api-keys';
@@ -102,6 +103,20 @@ describe('auth matrix: every route × every role, no key, a bad key and a revoke
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it('stops honouring a key revoked by another process within API_KEY_CACHE_MS', async () => {
+    const app = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_KEY_CACHE_MS: 300 } });
+    try {
+      const { id, key } = await createApiKey(t.db, { role: 'auditor', name: 'soon revoked' });
+      const read = () => app.inject({ method: 'GET', url: '/api/v1/models', headers: { authorization: `Bearer ${key}` } });
+      expect((await read()).statusCode).toBe(200);
+      await revokeApiKey(t.db, id);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect((await read()).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 
   it('lets anyone reach the public routes', async () => {

@@ -81,6 +81,10 @@ describe('the HTTP API: predictions, models, drift reports', () => {
   it('filters by day, source, verdict, review and model, also across pages', async () => {
     const day = await walk('&date=2026-11-19', 4);
     expect(day.items).toHaveLength(25 + 13);
+    // A day walks in (time, beat, model) order; pages of 4 split beats that have two predictions.
+    const timeOrder = [...day.items].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.ecgId - b.ecgId || a.modelTag.localeCompare(b.modelTag));
+    expect(day.items).toEqual(timeOrder);
+    expect((await walk('&date=2026-11-19&modelTag=clf-1&anomalous=false&source=b.csv', 2)).items.every((i) => i.modelTag === 'clf-1' && !i.isAnomalous)).toBe(true);
     expect(day.items.every((i) => i.recordedAt.startsWith('2026-11-19') && i.source === 'b.csv')).toBe(true);
     expect((await walk('&source=a.csv&modelTag=clf-1', 5)).items).toHaveLength(15);
     const anomalous = await walk('&anomalous=true', 6);
@@ -111,6 +115,11 @@ describe('the HTTP API: predictions, models, drift reports', () => {
     const badCursor = await api.call('GET', '/api/v1/predictions?cursor=bm9wZQ');
     expect(badCursor.statusCode).toBe(400);
     expect(badCursor.json()).toMatchObject({ field: 'querystring.cursor' });
+    // A cursor of the whole listing does not walk a day, and the other way round.
+    const wholeCursor = (await api.call('GET', '/api/v1/predictions?limit=1')).json().nextCursor as string;
+    expect((await api.call('GET', `/api/v1/predictions?date=2026-11-19&cursor=${wholeCursor}`)).json()).toMatchObject({ field: 'querystring.cursor' });
+    const dayCursor = (await api.call('GET', '/api/v1/predictions?limit=1&date=2026-11-19')).json().nextCursor as string;
+    expect((await api.call('GET', `/api/v1/predictions?cursor=${dayCursor}`)).json()).toMatchObject({ field: 'querystring.cursor' });
     expect((await api.call('GET', '/api/v1/predictions', { as: 'scheduler' })).statusCode).toBe(403);
     expect((await api.call('GET', '/api/v1/predictions', { as: null })).statusCode).toBe(401);
   });

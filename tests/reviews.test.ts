@@ -33,6 +33,9 @@ describe('reviews: a person relabels beats, and training can read the reviewed l
     const b = await recordReview(t.db, { ecgId: third!, reviewer: 'bob', newLabel: true });
     expect(b).toMatchObject({ previousLabel: false, newLabel: true });
     expect(await effectiveLabel(t.db, third!)).toBe(true);
+    // The beat carries its latest review, which every reader uses.
+    const beat = await t.db.selectFrom('ecg').select(['latest_review_id', 'reviewed_label']).where('id', '=', third!).executeTakeFirstOrThrow();
+    expect(beat).toEqual({ latest_review_id: b.id, reviewed_label: 1 });
     const c = await recordReview(t.db, { ecgId: first!, reviewer: 'carol', newLabel: true });
     expect(c).toMatchObject({ previousLabel: false, newLabel: true });
     await expect(recordReview(t.db, { ecgId: 999_999, reviewer: 'x', newLabel: true })).rejects.toThrow(/no beat has id 999999/);

@@ -30,24 +30,27 @@ export const PredictionItem = Type.Object({
 
 const Page = Type.Object({ items: Type.Array(PredictionItem), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
-/** GET /predictions: every model's verdicts, filtered, in pages that a cursor walks exactly once. */
+/** GET /predictions: every model's verdicts, filtered, in pages that a cursor walks exactly once — in (beat, model) order, or for one day in (time, beat, model) order. */
 export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   app.get('/predictions', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Query, response: { 200: Page } } }, async (request) => {
     const q = request.query;
-    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, 2);
+    // A day's pages walk it in time order, so their cursor also carries the last beat's time.
+    const inDay = q.date !== undefined;
+    const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, inDay ? 3 : 2);
     const rows = await listPredictionPage(deps.db, {
       window: q.date === undefined ? undefined : dayWindow(q.date),
       source: q.source,
       anomalous: q.anomalous,
       reviewed: q.reviewed,
       modelTag: q.modelTag,
-      after: after && { ecgId: after[0]!, modelId: after[1]! },
+      after: key && !inDay ? { ecgId: key[0]!, modelId: key[1]! } : undefined,
+      afterInWindow: key && inDay ? { recordedAt: new Date(key[0]!), ecgId: key[1]!, modelId: key[2]! } : undefined,
       limit: q.limit,
     });
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
     return {
-      items: rows.map(({ modelId: _modelId, recordedAt, ...row }) => ({ ...row, recordedAt: recordedAt.toISOString() })),
-      nextCursor: last ? encodeCursor([last.ecgId, last.modelId]) : null,
+      items: rows.map((row) => ({ ...row, recordedAt: row.recordedAt.toISOString() })),
+      nextCursor: !last ? null : encodeCursor(inDay ? [last.recordedAt.getTime(), last.ecgId, last.modelId] : [last.ecgId, last.modelId]),
     };
   });
 }

@@ -37,14 +37,9 @@ export async function readLabelledBeats(
 }
 
 async function readReviewedLabelledBeats(db: Kysely<Database>, window: Partial<TimeWindow>): Promise<LabelledBeatRow[]> {
-  const effectiveLabel = sql<number>`coalesce(r.new_label, e.is_anomalous)`;
+  const effectiveLabel = sql<number>`coalesce(e.reviewed_label, e.is_anomalous)`;
   let query = db
     .selectFrom('ecg as e')
-    .leftJoin(
-      (eb) => eb.selectFrom('reviews').select(['ecg_id', (f) => f.fn.max('id').as('review_id')]).groupBy('ecg_id').as('latest'),
-      (join) => join.onRef('latest.ecg_id', '=', 'e.id'),
-    )
-    .leftJoin('reviews as r', 'r.id', 'latest.review_id')
     .select(['e.id', 'e.samples', effectiveLabel.as('is_anomalous'), 'e.ucr_class', 'e.content_hash'])
     .where(effectiveLabel, 'is not', null);
   if (window.from) query = query.where('e.recorded_at', '>=', window.from);

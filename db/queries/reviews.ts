@@ -27,10 +27,9 @@ export async function recordReview(db: Kysely<Database>, input: ReviewInput): Pr
   if (!input.reviewer.trim()) throw new Error('a review needs a reviewer');
   return db.transaction().execute(async (trx) => {
     // Locking the beat serialises two reviews of it, so each one's previous label is the other's new one.
-    const beat = await trx.selectFrom('ecg').select(['id', 'is_anomalous']).where('id', '=', input.ecgId).forUpdate().executeTakeFirst();
+    const beat = await trx.selectFrom('ecg').select(['id', 'is_anomalous', 'reviewed_label']).where('id', '=', input.ecgId).forUpdate().executeTakeFirst();
     if (!beat) throw new Error(`no beat has id ${input.ecgId}`);
-    const latest = await trx.selectFrom('reviews').select('new_label').where('ecg_id', '=', input.ecgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    const previous = latest ? latest.new_label : beat.is_anomalous;
+    const previous = beat.reviewed_label ?? beat.is_anomalous;
     const previousLabel = previous === null ? null : Boolean(previous);
     const result = await trx
       .insertInto('reviews')
@@ -43,14 +42,14 @@ export async function recordReview(db: Kysely<Database>, input: ReviewInput): Pr
         note: input.note ?? null,
       })
       .executeTakeFirstOrThrow();
+    await trx.updateTable('ecg').set({ latest_review_id: Number(result.insertId), reviewed_label: Number(input.newLabel) }).where('id', '=', input.ecgId).execute();
     return { id: Number(result.insertId), ecgId: input.ecgId, previousLabel, newLabel: input.newLabel };
   });
 }
 
 /** The label a beat carries now: its latest review, else the label it was ingested with. */
 export async function effectiveLabel(db: Kysely<Database>, ecgId: number): Promise<boolean | null> {
-  const latest = await db.selectFrom('reviews').select('new_label').where('ecg_id', '=', ecgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
-  if (latest) return Boolean(latest.new_label);
-  const beat = await db.selectFrom('ecg').select('is_anomalous').where('id', '=', ecgId).executeTakeFirst();
-  return beat?.is_anomalous === null || beat === undefined ? null : Boolean(beat.is_anomalous);
+  const beat = await db.selectFrom('ecg').select(['is_anomalous', 'reviewed_label']).where('id', '=', ecgId).executeTakeFirst();
+  const label = beat?.reviewed_label ?? beat?.is_anomalous ?? null;
+  return label === null ? null : Boolean(label);
 }

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { loadConfig, type MysqlSettings } from '../../config/env';
 import { createDb } from '../../db/connect';
 import type { Database } from '../../db/database';
-import { migrateToLatest } from '../../db/migrate';
+import { migrateToLatest, type MigrationName } from '../../db/migrate';
 
 export interface TestDatabase {
   db: Kysely<Database>;
@@ -14,7 +14,7 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database on the real MariaDB server, so test files never see each other's rows. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export async function createTestDatabase(label: string, options: { migrateTo?: MigrationName } = {}): Promise<TestDatabase> {
   const base = loadConfig().mysql;
   const name = `ecgflow_t_${label.replace(/[^A-Za-z0-9]/g, '_').slice(0, 24)}_${randomBytes(4).toString('hex')}`;
   const admin = createDb(base);
@@ -22,7 +22,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   await admin.destroy();
   const settings = { ...base, database: name };
   const db = createDb(settings);
-  await migrateToLatest(db);
+  await migrateToLatest(db, options.migrateTo);
   return {
     db,
     settings,
