@@ -33,6 +33,10 @@ describe('the HTTP API: health, spec, keys, errors', () => {
     const spec = (await api.call('GET', '/api/openapi.json', { as: null })).json();
     await expect(SwaggerParser.validate(structuredClone(spec))).resolves.toBeTruthy();
     expect(spec.openapi).toBe('3.0.3');
+    // Every route that starts work documents the Location header its 202 carries.
+    const starts = Object.entries(spec.paths as Record<string, { post?: { responses: Record<string, { headers?: Record<string, unknown> }> } }>).filter(([, ops]) => ops.post?.responses['202']);
+    expect(starts.map(([path]) => path)).toEqual(expect.arrayContaining(['/api/v1/train', '/api/v1/score', '/api/v1/drift', '/api/v1/retrain']));
+    for (const [path, ops] of starts) expect(ops.post!.responses['202']!.headers?.location, path).toMatchObject({ schema: { type: 'string' } });
     const docs = await api.call('GET', '/api/docs/', { as: null });
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/text\/html/);

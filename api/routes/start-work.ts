@@ -21,7 +21,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const Tag = Type.String({ pattern: MODEL_TAG_PATTERN.source, description: "a model tag: letters, digits, '.', '_' or '-'" });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a UTC day, YYYY-MM-DD' });
-const Started = Type.Object({ workflowId: Type.String(), runId: Type.String() });
+// `headers` is how @fastify/swagger documents response headers: here, where to poll the run.
+const Started = Type.Object(
+  { workflowId: Type.String(), runId: Type.String() },
+  {
+    description: 'the workflow started (or was already running under this business id and was joined)',
+    headers: { location: { type: 'string', description: 'GET this to poll the workflow: /api/v1/workflows/{workflowId}' } },
+  },
+);
 const ErrorBody = Type.Object(
   { error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), requestId: Type.String(), workflowId: Type.Optional(Type.String()), runId: Type.Optional(Type.String()) },
   { additionalProperties: true },
