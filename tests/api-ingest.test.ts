@@ -106,6 +106,26 @@ describe('the HTTP API: uploading beats', () => {
     expect(await count('form-bad')).toBe(0);
   });
 
+  it('refuses bad or unknown form fields with a 400 naming the field, and writes nothing', async () => {
+    const file = { name: 'f.csv', content: unlabelledLines(2, 970).join('\n') + '\n' };
+    for (const [fields, field, rule] of [
+      [{ source: 'form-fields', unlabelled: 'true', spreadDays: 'three' }, 'body.spreadDays', 'type'],
+      [{ source: 'form-fields', unlabelled: 'true', spreadDays: '0' }, 'body.spreadDays', 'minimum'],
+      [{ source: 'form-fields', unlabelled: 'true', recordedOn: 'tomorrow' }, 'body.recordedOn', 'pattern'],
+      [{ source: 'form-fields', unlabelled: 'maybe' }, 'body.unlabelled', 'type'],
+      [{ source: 'form-fields', format: 'parquet' }, 'body.format', 'anyOf'],
+      [{ source: 'form-fields', dropTables: 'yes' }, 'body.dropTables', 'additionalProperties'],
+    ] as const) {
+      const form = multipart(fields, file);
+      const response = await post('/api/v1/ecgs', form.payload, form.headers);
+      expect(response.statusCode, JSON.stringify(fields)).toBe(400);
+      expect(response.json(), JSON.stringify(fields)).toMatchObject({ error: 'invalid_request', field, rule });
+    }
+    const format = multipart({ source: 'form-fields', format: 'parquet' }, file);
+    expect((await post('/api/v1/ecgs', format.payload, format.headers)).json().message).toBe('body.format: must be one of tutorial, ucr, unlabelled');
+    expect(await count('form-fields')).toBe(0);
+  });
+
   it('answers 413 with JSON when a body or an uploaded file is over the limit', async () => {
     const small: ApiApp = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_BODY_LIMIT_BYTES: 4096 } });
     await small.ready();

@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
 import { ConcurrentIngestError, IngestError, ingestFile, type IngestReport } from '../../ingest/ingest';
-import type { IngestFormat } from '../../ingest/formats';
 import { SAMPLES_PER_BEAT } from '../../ml/beat';
 import { HttpError } from '../errors';
 import type { ApiApp, ApiDeps } from '../types';
@@ -116,14 +116,22 @@ async function ingestUpload(deps: ApiDeps, file: string, options: UploadOptions)
   }
 }
 
+/** Multipart fields arrive as strings: converted and checked against the same schema as the query string, so a bad one is a 400 naming it. */
 function multipartOptions(fields: Record<string, string>): Partial<UploadOptions> {
-  const out: Partial<UploadOptions> = {};
-  if (fields.recordedOn !== undefined) out.recordedOn = fields.recordedOn;
-  if (fields.spreadDays !== undefined) out.spreadDays = Number(fields.spreadDays);
-  if (fields.skipInvalid !== undefined) out.skipInvalid = fields.skipInvalid === 'true';
-  if (fields.unlabelled !== undefined) out.unlabelled = fields.unlabelled === 'true';
-  if (fields.format !== undefined) out.format = fields.format as IngestFormat;
-  return out;
+  for (const name of Object.keys(fields)) {
+    if (!(name in Options)) throw new HttpError(400, 'invalid_request', `body.${name}: is not a field of an upload (fields: file, ${Object.keys(Options).join(', ')})`, `body.${name}`, { rule: 'additionalProperties' });
+  }
+  const options = Value.Convert(FileQuery, fields);
+  const errors = [...Value.Errors(FileQuery, options)];
+  if (errors.length > 0) {
+    // A union reports each alternative, then itself: name the field once, with the values it allows.
+    const ofField = errors.filter((e) => e.instancePath === errors[0]!.instancePath);
+    const outer = ofField.at(-1)!;
+    const allowed = ofField.flatMap((e) => (e.keyword === 'const' ? [String((e.params as { allowedValue: unknown }).allowedValue)] : []));
+    const field = `body.${outer.instancePath.slice(1)}`;
+    throw new HttpError(400, 'invalid_request', `${field}: ${allowed.length > 0 ? `must be one of ${allowed.join(', ')}` : outer.message}`, field, { rule: outer.keyword });
+  }
+  return options as Partial<UploadOptions>;
 }
 
 function requireSource(source: string | undefined): string {
