@@ -248,4 +248,20 @@ describe('the HTTP API starts workflows and reads them back', () => {
     const run = (await api.call('GET', `/api/v1/workflows/daily-${p.tag('api')}`, { as: 'auditor' })).json();
     expect(run).toMatchObject({ type: 'dailyPipeline', status: 'completed', dataDate: DAY, modelTag: tag, result: { date: DAY, production: { modelTag: tag } } });
   });
+
+  it('rolls production back through the API, and refuses a model that is not in production', async () => {
+    const other = p.tag('api-dup');
+    expect((await api.call('POST', `/api/v1/models/${other}/rollback`, { body: { reason: 'x' } })).json()).toMatchObject({ error: 'not_in_production' });
+    expect((await api.call('POST', '/api/v1/models/no-such-model/rollback', { body: { reason: 'x' } })).statusCode).toBe(404);
+    expect((await api.call('POST', `/api/v1/models/${other}/rollback`, { body: {} })).json()).toMatchObject({ field: 'body.reason' });
+    expect((await api.call('POST', `/api/v1/models/${other}/rollback`, { as: 'auditor', body: { reason: 'x' } })).statusCode).toBe(403);
+
+    const promote = await api.call('POST', `/api/v1/models/${other}/promote`, { body: { reason: 'newer' } });
+    await pollUntilClosed(api, promote.headers.location as string);
+    const rollback = await api.call('POST', `/api/v1/models/${other}/rollback`, { body: { reason: 'worse on the ward 7 beats' } });
+    expect(rollback.statusCode, rollback.body).toBe(202);
+    expect(rollback.json().workflowId).toBe(`rollback-${other}`);
+    expect((await pollUntilClosed(api, rollback.headers.location as string)).status).toBe('completed');
+    expect((await api.call('GET', '/api/v1/models/production', { as: 'auditor' })).json()).toMatchObject({ model: { tag }, since: { reason: 'worse on the ward 7 beats' } });
+  });
 });

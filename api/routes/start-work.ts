@@ -5,9 +5,10 @@ import { dayRangeOf, parseDay } from '../../common/dates';
 import { parseApprovalTimeout, parseGates } from '../../common/retrain-gates';
 import { MODEL_TAG_PATTERN } from '../../common/tags';
 import { findDefaultModel, findModelByTag } from '../../db/queries/models';
+import { findPreviousProduction, findProductionModel } from '../../db/queries/registry';
 import { planTraining } from '../../ml/candidates';
 import { resolveDriftPolicy } from '../../ml/drift-policy';
-import { driftWorkflowId, promoteWorkflowId, retrainWorkflowId, scoreWorkflowId, trainWorkflowId } from '../../workflows/ids';
+import { driftWorkflowId, promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId, scoreWorkflowId, trainWorkflowId } from '../../workflows/ids';
 import { HttpError } from '../errors';
 import { invalidBody, startExclusive, type StartedWorkflow } from '../start-workflow';
 import type { ApiApp, ApiDeps } from '../types';
@@ -97,6 +98,7 @@ const PromoteBody = Type.Object(
   { additionalProperties: false },
 );
 const ApproveBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
+/** Rejecting a challenger or rolling back says why. */
 const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false });
 
 export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
@@ -176,6 +178,21 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
       workflowType: 'promoteModel',
       workflowId: promoteWorkflowId(tag, to),
       args: [{ tag, to, reason: request.body.reason, by: whoAsks(request) }],
+      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    }));
+  });
+
+  app.post('/models/:tag/rollback', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Roll the production model back to the one in production before it', params: TagParams, body: RejectBody, response: startResponses } }, async (request, reply) => {
+    const { tag } = request.params;
+    if (!(await findModelByTag(deps.db, tag))) throw new HttpError(404, 'not_found', `no model is tagged "${tag}"`, 'params.tag');
+    // Naming the model being rolled back keeps a stale click from rolling back its successor.
+    const current = await findProductionModel(deps.db);
+    if (current?.tag !== tag) throw new HttpError(409, 'not_in_production', `"${tag}" is not the production model (production: ${current ? `"${current.tag}"` : 'none'})`);
+    if (!(await findPreviousProduction(deps.db))) throw new HttpError(409, 'nothing_to_roll_back_to', `no model was in production before "${tag}"`);
+    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      workflowType: 'rollbackModel',
+      workflowId: rollbackWorkflowId(tag),
+      args: [{ currentTag: tag, reason: request.body.reason, by: whoAsks(request) }],
       reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     }));
   });
