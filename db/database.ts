@@ -129,6 +129,11 @@ export interface ReviewTable {
   new_label: number;
   note: string | null;
   created_at: CreatedAt;
+  /** The key that made the review in the API; null for reviews recorded otherwise. */
+  api_key_id: Generated<number | null>;
+  /** Set when the review was undone: it stays for the audit but no longer labels the beat. */
+  undone_at: Generated<Date | null>;
+  undone_by: Generated<string | null>;
 }
 
 export interface RetrainDecisionTable {

@@ -5,6 +5,7 @@ import * as candidateArtifacts from './migrations/2026-11-23T1700-candidate-arti
 import * as api from './migrations/2026-11-23T1800-api';
 import * as apiReadIndexes from './migrations/2026-11-23T1900-api-read-indexes';
 import * as latestReview from './migrations/2026-11-23T2000-latest-review';
+import * as reviewDecisions from './migrations/2026-11-23T2100-review-decisions';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -14,6 +15,7 @@ const migrations = {
   '2026-11-23T1800-api': api,
   '2026-11-23T1900-api-read-indexes': apiReadIndexes,
   '2026-11-23T2000-latest-review': latestReview,
+  '2026-11-23T2100-review-decisions': reviewDecisions,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

@@ -130,18 +130,21 @@ export interface AuditReviewRow {
   newLabel: number;
   note: string | null;
   createdAt: Date;
+  apiKeyId: number | null;
+  undoneAt: Date | null;
+  undoneBy: string | null;
 }
 
 export async function auditReviews(db: Kysely<Database>, window: AuditWindow): Promise<AuditReviewRow[]> {
   const rows = await db
     .selectFrom('reviews')
-    .select(['id', 'ecg_id as ecgId', 'prediction_id as predictionId', 'reviewer', 'previous_label as previousLabel', 'new_label as newLabel', 'note', 'created_at as createdAt'])
+    .select(['id', 'ecg_id as ecgId', 'prediction_id as predictionId', 'reviewer', 'previous_label as previousLabel', 'new_label as newLabel', 'note', 'created_at as createdAt', 'api_key_id as apiKeyId', 'undone_at as undoneAt', 'undone_by as undoneBy'])
     .where('created_at', '>=', window.from)
     .where('created_at', '<', window.to)
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ ...r, id: Number(r.id), ecgId: Number(r.ecgId), predictionId: r.predictionId === null ? null : Number(r.predictionId) }));
+  return rows.map((r) => ({ ...r, id: Number(r.id), ecgId: Number(r.ecgId), predictionId: r.predictionId === null ? null : Number(r.predictionId), apiKeyId: r.apiKeyId === null ? null : Number(r.apiKeyId) }));
 }
 
 export interface AuditDriftRow {

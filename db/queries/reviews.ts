@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database';
 
 export interface ReviewInput {
@@ -9,6 +9,8 @@ export interface ReviewInput {
   note?: string | null;
   /** The prediction the reviewer was looking at, if any. */
   predictionId?: number | null;
+  /** The API key that made the review, when it came through the API. */
+  apiKeyId?: number | null;
 }
 
 export interface RecordedReview {
@@ -18,17 +20,28 @@ export interface RecordedReview {
   newLabel: boolean;
 }
 
+/** A review the caller may not make or undo; the message names the beat or review. */
+export class ReviewRefused extends Error {
+  constructor(
+    readonly reason: 'no_beat' | 'no_review' | 'already_undone' | 'not_yours',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReviewRefused';
+  }
+}
+
 /**
  * Records a person's verdict on a beat. The previous label is the beat's effective label at that
  * moment (its latest review, else its ingested label), so the reviews of a beat read as a chain.
- * Retraining with reviewed labels uses the latest review of each beat.
+ * The beat carries its latest review, which retraining with reviewed labels uses.
  */
 export async function recordReview(db: Kysely<Database>, input: ReviewInput): Promise<RecordedReview> {
   if (!input.reviewer.trim()) throw new Error('a review needs a reviewer');
   return db.transaction().execute(async (trx) => {
     // Locking the beat serialises two reviews of it, so each one's previous label is the other's new one.
     const beat = await trx.selectFrom('ecg').select(['id', 'is_anomalous', 'reviewed_label']).where('id', '=', input.ecgId).forUpdate().executeTakeFirst();
-    if (!beat) throw new Error(`no beat has id ${input.ecgId}`);
+    if (!beat) throw new ReviewRefused('no_beat', `no beat has id ${input.ecgId}`);
     const previous = beat.reviewed_label ?? beat.is_anomalous;
     const previousLabel = previous === null ? null : Boolean(previous);
     const result = await trx
@@ -40,6 +53,7 @@ export async function recordReview(db: Kysely<Database>, input: ReviewInput): Pr
         previous_label: previousLabel === null ? null : Number(previousLabel),
         new_label: Number(input.newLabel),
         note: input.note ?? null,
+        api_key_id: input.apiKeyId ?? null,
       })
       .executeTakeFirstOrThrow();
     await trx.updateTable('ecg').set({ latest_review_id: Number(result.insertId), reviewed_label: Number(input.newLabel) }).where('id', '=', input.ecgId).execute();
@@ -47,9 +61,94 @@ export async function recordReview(db: Kysely<Database>, input: ReviewInput): Pr
   });
 }
 
+export interface UndoRequest {
+  reviewId: number;
+  /** Who undoes it, recorded on the review. */
+  by: string;
+  /** The key asking; only the key that made a review may undo it, unless `mayUndoAnyone`. */
+  apiKeyId: number | null;
+  mayUndoAnyone: boolean;
+}
+
+/**
+ * Marks a review undone and gives the beat back the label of its latest remaining review (or
+ * none). The review row stays, so the audit still shows what was decided and then taken back.
+ */
+export async function undoReview(db: Kysely<Database>, request: UndoRequest): Promise<{ ecgId: number; reviewedLabel: boolean | null }> {
+  return db.transaction().execute(async (trx) => {
+    const target = await trx.selectFrom('reviews').select('ecg_id').where('id', '=', request.reviewId).executeTakeFirst();
+    if (!target) throw new ReviewRefused('no_review', `no review has id ${request.reviewId}`);
+    // The beat first, as recordReview does, so an undo and a new review of one beat never deadlock.
+    await trx.selectFrom('ecg').select('id').where('id', '=', target.ecg_id).forUpdate().execute();
+    const review = await trx.selectFrom('reviews').select(['id', 'ecg_id', 'api_key_id', 'undone_at']).where('id', '=', request.reviewId).forUpdate().executeTakeFirstOrThrow();
+    if (review.undone_at !== null) throw new ReviewRefused('already_undone', `review ${review.id} was already undone`);
+    if (!request.mayUndoAnyone && (review.api_key_id === null || review.api_key_id !== request.apiKeyId)) {
+      throw new ReviewRefused('not_yours', `review ${review.id} was made by another reviewer; only they (or an engineer) may undo it`);
+    }
+    await trx.updateTable('reviews').set({ undone_at: new Date(), undone_by: request.by }).where('id', '=', review.id).execute();
+    const reviewedLabel = await refreshLatestReview(trx, review.ecg_id);
+    return { ecgId: Number(review.ecg_id), reviewedLabel };
+  });
+}
+
+async function refreshLatestReview(trx: Transaction<Database>, ecgId: number): Promise<boolean | null> {
+  const latest = await trx
+    .selectFrom('reviews')
+    .select(['id', 'new_label'])
+    .where('ecg_id', '=', ecgId)
+    .where('undone_at', 'is', null)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  await trx.updateTable('ecg').set({ latest_review_id: latest?.id ?? null, reviewed_label: latest?.new_label ?? null }).where('id', '=', ecgId).execute();
+  return latest ? Boolean(latest.new_label) : null;
+}
+
 /** The label a beat carries now: its latest review, else the label it was ingested with. */
 export async function effectiveLabel(db: Kysely<Database>, ecgId: number): Promise<boolean | null> {
   const beat = await db.selectFrom('ecg').select(['is_anomalous', 'reviewed_label']).where('id', '=', ecgId).executeTakeFirst();
   const label = beat?.reviewed_label ?? beat?.is_anomalous ?? null;
   return label === null ? null : Boolean(label);
+}
+
+export interface BeatReview {
+  id: number;
+  reviewer: string;
+  keyId: number | null;
+  previousLabel: boolean | null;
+  newLabel: boolean;
+  note: string | null;
+  modelTag: string | null;
+  createdAt: Date;
+  undoneAt: Date | null;
+}
+
+/** Every review of a beat, oldest first, undone ones included. */
+export async function listBeatReviews(db: Kysely<Database>, ecgId: number): Promise<BeatReview[]> {
+  const rows = await db
+    .selectFrom('reviews as r')
+    .leftJoin('predictions as p', 'p.id', 'r.prediction_id')
+    .leftJoin('models as m', 'm.id', 'p.model_id')
+    .select(['r.id', 'r.reviewer', 'r.api_key_id', 'r.previous_label', 'r.new_label', 'r.note', 'm.tag', 'r.created_at', 'r.undone_at'])
+    .where('r.ecg_id', '=', ecgId)
+    .orderBy('r.id')
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    reviewer: r.reviewer,
+    keyId: r.api_key_id === null ? null : Number(r.api_key_id),
+    previousLabel: r.previous_label === null ? null : Boolean(r.previous_label),
+    newLabel: Boolean(r.new_label),
+    note: r.note,
+    modelTag: r.tag,
+    createdAt: r.created_at,
+    undoneAt: r.undone_at,
+  }));
+}
+
+/** Reviewers disagree when their latest standing reviews of a beat give different labels. */
+export function reviewersDisagree(reviews: readonly BeatReview[]): boolean {
+  const standing = new Map<string, boolean>();
+  for (const r of reviews) if (r.undoneAt === null) standing.set(r.keyId === null ? `name:${r.reviewer}` : `key:${r.keyId}`, r.newLabel);
+  return new Set(standing.values()).size > 1;
 }
