@@ -8,13 +8,14 @@ export type Permission =
   | 'read' // read models, predictions, beats, drift reports, workflow lists and histories
   | 'export' // the audit workbook
   | 'ingest' // upload beats
-  | 'review'; // confirm or correct predictions
+  | 'review' // confirm or correct predictions
+  | 'self'; // see the calling key's own name, role and permissions
 
 export const ROLE_PERMISSIONS: Record<ApiRole, readonly Permission[]> = {
-  engineer: ['train', 'score', 'poll', 'read', 'export', 'ingest', 'review'],
-  scheduler: ['score', 'poll'],
-  auditor: ['poll', 'read', 'export'],
-  reviewer: ['poll', 'read', 'review'],
+  engineer: ['train', 'score', 'poll', 'read', 'export', 'ingest', 'review', 'self'],
+  scheduler: ['score', 'poll', 'self'],
+  auditor: ['poll', 'read', 'export', 'self'],
+  reviewer: ['poll', 'read', 'review', 'self'],
 };
 
 export function allows(role: ApiRole, permission: Permission): boolean {

@@ -52,22 +52,23 @@ describe('auth matrix: every route × every role, no key, a bad key and a revoke
 
   it('matches the roles of the issue: engineer everything, scheduler scoring and drift, auditor read and export, reviewer read and review', () => {
     expect(ROLE_PERMISSIONS).toEqual({
-      engineer: ['train', 'score', 'poll', 'read', 'export', 'ingest', 'review'],
-      scheduler: ['score', 'poll'],
-      auditor: ['poll', 'read', 'export'],
-      reviewer: ['poll', 'read', 'review'],
+      engineer: ['train', 'score', 'poll', 'read', 'export', 'ingest', 'review', 'self'],
+      scheduler: ['score', 'poll', 'self'],
+      auditor: ['poll', 'read', 'export', 'self'],
+      reviewer: ['poll', 'read', 'review', 'self'],
     });
     expect([...API_ROLES].sort()).toEqual(Object.keys(ROLE_PERMISSIONS).sort());
   });
 
-  it('knows every documented route, and only health, metrics and the spec are public', async () => {
+  it('knows every documented route, and only health, metrics, the spec and the web pages are public', async () => {
     const spec = (await api.call('GET', '/api/openapi.json', { as: null })).json() as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`));
     const known = routes.map((r) => `${r.method} ${r.route}`);
     expect(known).toEqual(expect.arrayContaining(documented));
     expect(routes.filter((r) => r.route.startsWith('/api/v1/')).length).toBeGreaterThan(0);
     const publicRoutes = routes.filter((r) => r.permission === 'public').map((r) => r.route).sort();
-    expect(publicRoutes).toEqual(['/api/openapi.json', '/healthz', '/metrics', '/readyz']);
+    // The web pages are static files; the data they show comes from the API, behind a key.
+    expect(publicRoutes).toEqual(['/', '/api/openapi.json', '/app/*', '/healthz', '/metrics', '/readyz']);
     for (const r of routes) if (r.route.startsWith('/api/v1/')) expect(r.permission, `${r.method} ${r.route}`).not.toBe('public');
   });
 
@@ -120,9 +121,11 @@ describe('auth matrix: every route × every role, no key, a bad key and a revoke
   });
 
   it('lets anyone reach the public routes', async () => {
-    for (const r of routes.filter((x) => x.permission === 'public')) {
+    for (const r of routes.filter((x) => x.permission === 'public' && x.route !== '/' && !x.route.startsWith('/app/'))) {
       const response = await api.call(r.method as 'GET', concreteUrl(r.route), { as: null });
       expect(response.statusCode, r.route).toBe(200);
     }
+    const root = await api.call('GET', '/', { as: null });
+    expect([root.statusCode, root.headers.location]).toEqual([302, '/app/']);
   });
 });

@@ -1,4 +1,6 @@
 import { Type } from 'typebox';
+import { listBeatReviews, reviewersDisagree } from '../../db/queries/reviews';
+import { Review, reviewOf } from './reviews';
 import { findBeatDetail, listBeatPredictions } from '../../db/queries/api-reads';
 import { findModelById } from '../../db/queries/models';
 import { decodeBeat } from '../../ml/beat';
@@ -31,6 +33,8 @@ const Beat = Type.Object({
   ucrClass: Type.Union([Type.Integer(), Type.Null()]),
   reviewedLabel: NullableBoolean,
   predictions: Type.Array(BeatPrediction),
+  reviews: Type.Array(Review, { description: 'every review of the beat, oldest first, undone ones included' }),
+  disagreement: Type.Boolean({ description: 'reviewers whose standing reviews of the beat give different labels' }),
 });
 
 /** GET /ecgs/{id}: one beat, its labels and every model's verdict, explained by recomputing the model's output. */
@@ -57,8 +61,9 @@ export async function ecgReadRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
           ...(await models.explain(p.modelId, () => findModelById(deps.db, p.modelId), samples)),
         });
       }
+      const reviews = await listBeatReviews(deps.db, beat.id);
       const { samples: _stored, recordedAt, ...rest } = beat;
-      return { ...rest, recordedAt: recordedAt.toISOString(), samples: Array.from(samples), predictions };
+      return { ...rest, recordedAt: recordedAt.toISOString(), samples: Array.from(samples), predictions, reviews: reviews.map(reviewOf), disagreement: reviewersDisagree(reviews) };
     },
   );
 }
