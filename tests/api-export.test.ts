@@ -101,9 +101,11 @@ describe('GET /api/v1/audit/export.xlsx', () => {
 
   it('lists reviews and drift reports', () => {
     const reviews = rowsOf('Reviews');
-    expect(reviews).toHaveLength(2);
+    expect(reviews).toHaveLength(3);
     expect(reviews[1]!.slice(0, 7)).toEqual([expect.any(Number), seed.beats.day10[0], seed.reviewedPredictionId, 'dr-rev', 0, 1, 'wide QRS']);
     expect(reviews[1]![7]).toBeInstanceOf(Date);
+    expect(reviews[0]!.slice(8)).toEqual(['API key id', 'Undone', 'Undone by']);
+    expect(reviews[2]!.slice(3, 11)).toEqual(['dr-two', 1, 0, undefined, expect.any(Date), undefined, utc('2026-11-10T12:00:00Z'), 'dr-two']);
     expect(Math.abs((reviews[1]![7] as Date).getTime() - seed.seededAt.getTime())).toBeLessThan(60_000);
 
     const drift = rowsOf('Drift reports');

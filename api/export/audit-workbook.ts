@@ -63,6 +63,9 @@ const REVIEW_COLUMNS: ColumnSpec<AuditReviewRow>[] = [
   { header: 'New label', kind: 'integer', value: (r) => r.newLabel },
   { header: 'Note', kind: 'text', width: 40, value: (r) => r.note },
   { header: 'Reviewed', kind: 'datetime', value: (r) => r.createdAt },
+  { header: 'API key id', kind: 'integer', value: (r) => r.apiKeyId },
+  { header: 'Undone', kind: 'datetime', value: (r) => r.undoneAt },
+  { header: 'Undone by', kind: 'text', value: (r) => r.undoneBy },
 ];
 
 const DRIFT_COLUMNS: ColumnSpec<AuditDriftRow>[] = [

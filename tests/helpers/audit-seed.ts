@@ -37,6 +37,8 @@ export async function seedAuditRows(db: Kysely<Database>, prefix: string): Promi
   ]).execute();
 
   await db.insertInto('reviews').values({ ecg_id: day10[0]!, prediction_id: Number(reviewed.id), reviewer: 'dr-rev', previous_label: 0, new_label: 1, note: 'wide QRS' }).execute();
+  // A second opinion, taken back: the audit still lists it, marked undone.
+  await db.insertInto('reviews').values({ ecg_id: day10[0]!, prediction_id: Number(reviewed.id), reviewer: 'dr-two', previous_label: 1, new_label: 0, note: null, undone_at: new Date('2026-11-10T12:00:00Z'), undone_by: 'dr-two' }).execute();
 
   await db.insertInto('drift_reports').values([
     drift(modelA.id, '2026-11-10', 'none', 4, `drift-${prefix}-10`),
