@@ -13,6 +13,7 @@ import { installWorkflowIdLogging } from './log-context';
 import { dataRoutes } from './read-routes';
 import { startWorkRoutes } from './routes/start-work';
 import { workflowRoutes } from './routes/workflows';
+import { installWebPages } from './web-pages';
 import type { ApiApp, ApiDeps } from './types';
 
 export interface BuildAppOptions {
@@ -53,6 +54,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => registerApiRoutes(scope as ApiApp, deps), { prefix: '/api/v1' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await installWebPages(app);
   return app;
 }
 
@@ -61,6 +63,4 @@ async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   await app.register(async (s) => auditRoutes(s as ApiApp, deps));
   await app.register(async (s) => dataRoutes(s as ApiApp, deps));
   await app.register(async (s) => { await startWorkRoutes(s as ApiApp, deps); await workflowRoutes(s as ApiApp, deps); });
-  void app;
-  void deps;
 }
