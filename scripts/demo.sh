@@ -2,7 +2,8 @@
 # The main job on a fresh machine: installs and starts what is missing, migrates, ingests ECG5000
 # spread over the last 10 days, starts a worker, trains the candidate models on all days but
 # yesterday and keeps the best, promotes it, scores yesterday's beats through Temporal, checks them for drift and
-# prints a summary.
+# prints a summary; then leaves the worker and the API running and prints the review and monitoring
+# pages' addresses with a reviewer and an auditor key.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -34,12 +35,20 @@ BEFORE=$(date -u -d '2 days ago' +%F)
 echo "== ingest $CSV over the 10 days ending $YESTERDAY"
 ecgflow ingest "$CSV" --source ecg5000 --spread-days 10
 
-echo "== worker (log: $DATA/logs/worker.log)"
+# The worker and the API keep running after the demo (stop them with `ecgflow services down`), so
+# the review and monitoring pages work on the stack the demo built.
+start_daemon() { # name, ready pattern, command...
+  local name=$1 ready=$2; shift 2
+  local pidfile="$DATA/$name.pid" log="$DATA/logs/$name.log"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "== $name already running (pid $(cat "$pidfile"), log $log)"; return; fi
+  echo "== $name (log: $log)"
+  setsid nohup "$@" >"$log" 2>&1 < /dev/null &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 120); do grep -q "$ready" "$log" && return; kill -0 "$(cat "$pidfile")" 2>/dev/null || { cat "$log" >&2; exit 1; }; sleep 0.5; done
+  echo "ecgflow demo: $name did not start; see $log" >&2; exit 1
+}
 mkdir -p "$DATA/logs"
-node "$ROOT/bin/ecgflow.mjs" worker >"$DATA/logs/worker.log" 2>&1 &
-WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do grep -q "worker ready" "$DATA/logs/worker.log" && break; kill -0 $WORKER || { cat "$DATA/logs/worker.log" >&2; exit 1; }; sleep 0.5; done
+start_daemon worker "worker ready" node "$ROOT/bin/ecgflow.mjs" worker
 
 if ecgflow models --json | grep -q "\"tag\":\"$TAG\""; then
   echo "== model $TAG already trained by an earlier run:"
@@ -68,3 +77,14 @@ ecgflow predictions --date "$YESTERDAY" --model "$TAG" --limit 5
 echo "…"
 ecgflow services status
 echo "Temporal UI: ${TEMPORAL_UI_URL:-http://127.0.0.1:8233} (workflows train-$TAG and score-$YESTERDAY-$TAG)"
+
+start_daemon api "api ready" node "$ROOT/bin/ecgflow.mjs" api
+API="http://${API_HOST:-127.0.0.1}:${API_PORT:-8080}"
+REVIEWER_KEY=$(ecgflow apikey create --role reviewer --name "demo reviewer" --json | sed -E 's/.*"key":"([^"]+)".*/\1/')
+AUDITOR_KEY=$(ecgflow apikey create --role auditor --name "demo auditor" --json | sed -E 's/.*"key":"([^"]+)".*/\1/')
+echo
+echo "Review page:  $API/app/review.html"
+echo "Dashboard:    $API/app/dashboard.html"
+echo "API docs:     $API/api/docs"
+echo "Log in with the reviewer key $REVIEWER_KEY (reviews) or the auditor key $AUDITOR_KEY (looks only)."
+echo "The worker and the API keep running; stop everything with: node bin/ecgflow.mjs services down"

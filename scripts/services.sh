@@ -159,6 +159,21 @@ temporal_down() {
   fi
 }
 
+# The worker and the API the demo leaves running (pid files in $DATA), stopped before the services they use.
+daemons_down() {
+  local name pid
+  for name in api worker; do
+    [ -f "$DATA/$name.pid" ] || continue
+    pid=$(cat "$DATA/$name.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      say "$name: stopped"
+    fi
+    rm -f "$DATA/$name.pid"
+  done
+}
+
 status_json() {
   local m=false t=false
   { own_mariadb_running || mysql_app_ping; } && m=true
@@ -182,7 +197,7 @@ cmd="${1:-status}"; [ "${2:-}" = "--json" ] && JSON=1
 mkdir -p "$LOGS"
 case "$cmd" in
   up) mariadb_up; temporal_up; if [ "${JSON:-0}" = 1 ]; then status_json; else status_text; fi ;;
-  down) temporal_down; mariadb_down; if [ "${JSON:-0}" = 1 ]; then status_json; fi ;;
+  down) daemons_down; temporal_down; mariadb_down; if [ "${JSON:-0}" = 1 ]; then status_json; fi ;;
   status) if [ "${JSON:-0}" = 1 ]; then status_json; else status_text; fi ;;
   *) die "unknown command '$cmd' (expected up, down or status)" ;;
 esac
