@@ -10,3 +10,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   # (swc, rollup, esbuild), which npm ci then refuses as out of sync. The lock still pins versions.
   npm install --no-audit --no-fund --loglevel=error >&2
 fi
+
+# The review and monitoring pages: built on every setup (a few seconds) so they never lag the source.
+npm run --silent build:web -- --logLevel warn >&2
+
+# The browser tests drive Debian's Chromium; a browser is never downloaded.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (Debian package) for the browser tests..." >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+fi

@@ -6,5 +6,5 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 scripts/setup.sh
 scripts/services.sh up
-npx tsc --noEmit
+npm run --silent typecheck
 npx vitest run "$@"

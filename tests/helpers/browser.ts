@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildApp } from '../../api/app';
+import type { ApiApp } from '../../api/types';
+import type { TestDatabase } from './db';
+import type { TestPipeline } from './temporal';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WEB = path.join(ROOT, 'web');
+const DIST = path.join(WEB, 'dist');
+
+/**
+ * Builds web/dist when it is missing or older than any source file of the pages, so the browser
+ * tests never run against stale pages (the build takes a few seconds).
+ */
+export function ensureWebBuilt(): void {
+  const built = path.join(DIST, 'index.html');
+  if (existsSync(built) && newestSource(WEB) <= statSync(built).mtimeMs) return;
+  execFileSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Debian's chromium, headless; a browser is never downloaded. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface ListeningApi {
+  app: ApiApp;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The real API (and the pages it serves at /app/) on a real port, for a real browser. */
+export async function listenTestApi(t: TestDatabase, p: TestPipeline): Promise<ListeningApi> {
+  const app = await buildApp({ db: t.db, temporal: async () => p.client, config: p.config });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url, close: () => app.close() };
+}
+
+/** Signs in through the login form and waits for the page it leads to. */
+export async function signIn(page: Page, baseUrl: string, key: string): Promise<void> {
+  await page.goto(`${baseUrl}/app/`);
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/app\/(review|dashboard)\.html$/);
+}
+
+/** Page errors and failed requests fail a test loudly rather than as a mysterious timeout later. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) errors.push(message.text());
+  });
+  return errors;
+}

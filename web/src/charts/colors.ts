@@ -1,0 +1,18 @@
+// Chart colours: each at least 3:1 against the white chart background (WCAG 1.4.11), told apart by
+// line style as well as hue so colour is never the only cue.
+
+export const COLORS = {
+  original: '#1d4ed8',
+  reconstruction: '#c2410c',
+  error: '#4b5563',
+  anomalyRate: '#b91c1c',
+  agreementRate: '#047857',
+  grid: '#e5e7eb',
+} as const;
+
+/** PSI bands, as on the drift dashboard: none green, moderate amber, severe red. */
+export const BAND_COLORS = {
+  none: '#2e7d32',
+  moderate: '#b45309',
+  severe: '#b91c1c',
+} as const;

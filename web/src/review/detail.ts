@@ -1,0 +1,105 @@
+import { api } from '../api';
+import { drawBeatChart } from '../charts/beat-chart';
+import { clearChart } from '../charts/setup';
+import { byId, clearError, el, showError } from '../dom';
+import { dateTime, decimal, label } from '../format';
+import type { Beat, BeatPrediction, PredictionItem } from '../types';
+import { renderHistory } from './history';
+
+export interface Selection {
+  item: PredictionItem;
+  beat: Beat;
+  prediction: BeatPrediction | undefined;
+}
+
+/** The selected beat: facts, score against threshold, the chart, and its review history. */
+export class BeatDetail {
+  private selection: Selection | undefined;
+  private request = 0;
+
+  constructor(private readonly onShown: (selection: Selection | undefined) => void) {}
+
+  current(): Selection | undefined {
+    return this.selection;
+  }
+
+  /** Loads and shows a queue item's beat; an older request still on its way is ignored. */
+  async show(item: PredictionItem | undefined): Promise<void> {
+    const request = ++this.request;
+    const error = byId('detail-error');
+    clearError(error);
+    if (!item) {
+      this.selection = undefined;
+      byId('detail-heading').textContent = 'No beat selected';
+      byId('detail-empty').hidden = false;
+      byId('detail-body').hidden = true;
+      clearChart(byId<HTMLCanvasElement>('beat-chart'));
+      this.onShown(undefined);
+      return;
+    }
+    byId('detail-heading').textContent = `Beat #${item.ecgId}`;
+    try {
+      const beat = await api<Beat>(`/ecgs/${item.ecgId}`);
+      if (request !== this.request) return;
+      const prediction = beat.predictions.find((p) => p.modelTag === item.modelTag) ?? beat.predictions[0];
+      this.selection = { item, beat, prediction };
+      this.render(this.selection);
+    } catch (e) {
+      if (request !== this.request) return;
+      this.selection = undefined;
+      byId('detail-body').hidden = true;
+      showError(error, e, `Could not load beat #${item.ecgId}`);
+    }
+    this.onShown(this.selection);
+  }
+
+  /** Reloads the current beat (after a decision or an undo changed its reviews). */
+  async refresh(): Promise<void> {
+    if (this.selection) await this.show(this.selection.item);
+  }
+
+  private render({ item, beat, prediction }: Selection): void {
+    byId('detail-empty').hidden = true;
+    byId('detail-body').hidden = false;
+    renderFacts(item, beat, prediction);
+    renderScore(prediction ?? item);
+    drawBeatChart(byId<HTMLCanvasElement>('beat-chart'), beat.samples, prediction);
+    byId('beat-chart-caption').textContent = prediction?.reconstruction
+      ? `Solid blue: the beat's samples. Dashed orange: ${prediction.modelTag}'s reconstruction. Dotted grey area: their absolute difference.`
+      : "Solid blue: the beat's samples.";
+    const explanation = byId('explanation');
+    explanation.hidden = !prediction || prediction.reconstruction !== null;
+    explanation.textContent = prediction ? `${prediction.modelTag} is a ${prediction.modelKind}; it does not reconstruct the beat. Its score is the ${prediction.explanation}.` : '';
+    renderHistory(beat);
+  }
+}
+
+function renderFacts(item: PredictionItem, beat: Beat, prediction: BeatPrediction | undefined): void {
+  const others = beat.predictions.filter((p) => p !== prediction);
+  const facts: [string, string][] = [
+    ['Model', prediction ? `${prediction.modelTag} (${prediction.modelKind})` : item.modelTag],
+    ['Source', `${beat.source}, row ${beat.sourceRow}`],
+    ['Recorded', dateTime(beat.recordedAt)],
+    ['Known label', beat.knownAnomalous === null ? 'not known' : label(beat.knownAnomalous)],
+    ['Reviewed label', beat.reviewedLabel === null ? 'not reviewed' : label(beat.reviewedLabel)],
+  ];
+  if (beat.ucrClass !== null) facts.push(['UCR class', String(beat.ucrClass)]);
+  if (others.length) facts.push(['Other models', others.map((p) => `${p.modelTag}: ${label(p.isAnomalous)} (${decimal(p.score)})`).join('; ')]);
+  byId('beat-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]));
+}
+
+/** The score against the threshold, in words and as a bar (the bar is decoration: the words say it all). */
+function renderScore(p: { score: number; threshold: number; isAnomalous: boolean }): void {
+  const scale = Math.max(p.score, p.threshold) * 1.25 || 1;
+  const at = (v: number) => `${Math.min(100, (v / scale) * 100).toFixed(1)}%`;
+  const verdict = label(p.isAnomalous);
+  byId('score-line').replaceChildren(
+    el('p', {}, 'Score ', el('strong', {}, decimal(p.score)), ' against threshold ', el('strong', {}, decimal(p.threshold)), ': the model says ', el('strong', { class: `verdict ${verdict}` }, verdict), '.'),
+    el(
+      'div',
+      { class: 'score-track', 'aria-hidden': 'true' },
+      el('div', { class: `score-fill ${verdict}`, style: `width: ${at(p.score)}` }),
+      el('div', { class: 'score-threshold', style: `left: ${at(p.threshold)}`, title: 'threshold' }),
+    ),
+  );
+}

@@ -1,0 +1,161 @@
+// The shapes of the API answers the pages read (see api/routes/*.ts for the schemas).
+
+export interface Me {
+  id: number;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+export interface PredictionItem {
+  ecgId: number;
+  source: string;
+  sourceRow: number;
+  recordedAt: string;
+  score: number;
+  threshold: number;
+  isAnomalous: boolean;
+  knownAnomalous: boolean | null;
+  modelTag: string;
+  reviewedLabel: boolean | null;
+}
+
+export interface PredictionPage {
+  items: PredictionItem[];
+  nextCursor: string | null;
+}
+
+export interface BeatPrediction {
+  modelTag: string;
+  modelKind: string;
+  score: number;
+  threshold: number;
+  isAnomalous: boolean;
+  scoredAt: string;
+  reconstruction: number[] | null;
+  absoluteError: number[] | null;
+  explanation: string;
+}
+
+export interface Review {
+  id: number;
+  reviewer: string;
+  keyId: number | null;
+  previousLabel: boolean | null;
+  newLabel: boolean;
+  note: string | null;
+  modelTag: string | null;
+  createdAt: string;
+  undoneAt: string | null;
+}
+
+export interface Beat {
+  id: number;
+  source: string;
+  sourceRow: number;
+  recordedAt: string;
+  samples: number[];
+  knownAnomalous: boolean | null;
+  ucrClass: number | null;
+  reviewedLabel: boolean | null;
+  predictions: BeatPrediction[];
+  /** Added with the review routes; absent from an older API. */
+  reviews?: Review[];
+  disagreement?: boolean;
+}
+
+export interface ReviewOutcome {
+  review: Review;
+  beat: { id: number; reviewedLabel: boolean | null; disagreement: boolean };
+}
+
+export interface ModelSummary {
+  id: number;
+  tag: string;
+  kind: string;
+  stage: string;
+  threshold: number;
+  metrics: Record<string, unknown> | null;
+  trainFrom: string | null;
+  trainTo: string | null;
+  createdAt: string;
+}
+
+export interface ProductionModel {
+  at: string;
+  model: ModelSummary;
+  since: { changedAt: string; changedBy: string; reason: string };
+}
+
+export interface DailyStat {
+  day: string;
+  scored: number;
+  anomalous: number;
+  anomalyRate: number | null;
+  reviewed: number;
+  agreed: number;
+  agreementRate: number | null;
+}
+
+export interface DailyStats {
+  modelTag: string | null;
+  days: DailyStat[];
+}
+
+export type Band = 'none' | 'moderate' | 'severe';
+
+export interface DriftReport {
+  id: number;
+  modelTag: string;
+  rangeFrom: string;
+  rangeTo: string;
+  status: Band | 'insufficient';
+  sampleSize: number;
+  driftedShare: number | null;
+  psiMax: number | null;
+  anomalyRate: number | null;
+  baselineAnomalyRate: number | null;
+  workflowId: string;
+  createdAt: string;
+}
+
+export interface DriftReportDetail extends DriftReport {
+  positions: { position: number; psi: number; band: Band }[];
+}
+
+export interface WorkflowRun {
+  workflowId: string;
+  runId: string;
+  type: string | null;
+  status: string;
+  startTime: string | null;
+  closeTime: string | null;
+  modelTag: string | null;
+  dataDate: string | null;
+  source: 'temporal' | 'audit';
+}
+
+export interface TimelineEntry {
+  kind: string;
+  name: string;
+  status: string;
+  startedAt: string;
+  closedAt: string | null;
+  durationMs: number | null;
+  attempts?: number;
+  failure?: string;
+  lastFailure?: string;
+}
+
+export interface Timeline {
+  workflowId: string;
+  runId: string;
+  workflowType: string | null;
+  status: string;
+  startedAt: string | null;
+  closedAt: string | null;
+  durationMs: number | null;
+  failure?: string;
+  eventCount: number;
+  entries: TimelineEntry[];
+}
