@@ -221,6 +221,7 @@ describe('the web pages in a browser', () => {
     await page.locator('#readonly-note', { hasText: 'Read-only' }).waitFor();
     await beatChartDrawn(page);
     expect(await page.getByRole('button', { name: /^Agree/ }).isVisible()).toBe(false);
+    expect(await page.locator('.legend dd:visible').allTextContents()).toEqual(['next beat', 'previous beat']);
     await page.screenshot({ path: `${ARTIFACTS}/review-read-only.png` });
     const before = await t.db.selectFrom('reviews').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     await page.keyboard.press('a');

@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     },
   });
 
+  // A key that may only look is not shown shortcuts it cannot use.
+  if (!me.permissions.includes('review')) for (const entry of document.querySelectorAll<HTMLElement>('.needs-review')) entry.hidden = true;
+
   const note = byId<HTMLTextAreaElement>('note');
   installShortcuts({
     j: () => void queue.move(1),
