@@ -31,7 +31,10 @@ export async function loadLatestDrift(): Promise<void> {
       ),
     );
     if (report.positions.length) drawPsiChart(canvas, report.positions);
-    else clearChart(canvas);
+    else {
+      clearChart(canvas);
+      summary.append(el('p', { class: 'muted' }, 'This report has no PSI per position: it had too few beats to compare with the baseline.'));
+    }
   } catch (error) {
     summary.replaceChildren();
     showError(byId('drift-error'), error, 'Could not load the latest drift report');

@@ -22,7 +22,7 @@ export async function loadProductionModel(): Promise<void> {
       ...KNOWN_METRICS.filter(([k]) => typeof metrics[k] === 'number').map(([k, name]): [string, string] => [name, decimal(metrics[k] as number)]),
       ...Object.entries(metrics)
         .filter(([k, v]) => !known.has(k) && typeof v === 'number')
-        .map(([k, v]): [string, string] => [k, decimal(v as number)]),
+        .map(([k, v]): [string, string] => [k, Number.isInteger(v) ? String(v) : decimal(v as number)]),
     ];
     body.replaceChildren(
       el('p', { class: 'model-tag' }, el('strong', {}, model.tag), ` · ${model.kind} · threshold ${decimal(model.threshold)}`),
