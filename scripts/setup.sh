@@ -21,3 +21,6 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
 fi
+
+# docker-compose.yml is validated by Debian's docker-compose (it parses without a Docker engine).
+bash docker/install-compose.sh || echo "docker-compose could not be installed; tests/docker-compose.test.ts will try again, then skip" >&2
