@@ -27,7 +27,7 @@ const { findChampion, findModelBrief, recordRetrainDecision } = proxyActivities<
 const { evaluateModelsOnWindow } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
 });
 
 export type RetrainPhase = 'training' | 'evaluating' | 'awaiting-approval' | 'deciding' | 'done';

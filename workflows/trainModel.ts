@@ -16,17 +16,19 @@ import { validateModelTag } from '../common/tags';
 import { parseDay } from '../common/dates';
 import { dataDateOf, withAuditTrail } from './audit';
 
+// Ten attempts with the default doubling backoff ride out about five minutes of MariaDB outage.
 const { checkTagAvailable, prepareCandidates, recordCandidateFailure, saveSelectedModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
   startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5 },
+  retry: { maximumAttempts: 10 },
 });
 
 // Training heartbeats every epoch: a worker that dies is noticed within the heartbeat timeout and
 // the candidate starts again on another worker; a long training is not cut short by a tight timeout.
+// Five attempts 5 s apart and doubling cover worker crashes and about 75 s of database outage.
 const { trainCandidate } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
 });
 
 // The drift baseline reads and scores every beat of the training window, in pages with a cursor.
