@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The fault-injection suite stops and kills servers; it runs alone, through `npm run chaos`.
+    exclude: [...configDefaults.exclude, 'tests/chaos/**'],
     // Temporal's native bridge and TensorFlow's wasm runtime want real processes, not worker threads.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -3,6 +3,7 @@
 # development machine: MariaDB on 127.0.0.1 and the Temporal dev server with SQLite persistence.
 # Idempotent: `up` twice, or with a server already answering, reuses what is there.
 #   usage: scripts/services.sh up|down|status [--json]
+#          scripts/services.sh start|stop mysql|temporal   (one server alone; the chaos tests take them down and back)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -199,5 +200,11 @@ case "$cmd" in
   up) mariadb_up; temporal_up; if [ "${JSON:-0}" = 1 ]; then status_json; else status_text; fi ;;
   down) daemons_down; temporal_down; mariadb_down; if [ "${JSON:-0}" = 1 ]; then status_json; fi ;;
   status) if [ "${JSON:-0}" = 1 ]; then status_json; else status_text; fi ;;
-  *) die "unknown command '$cmd' (expected up, down or status)" ;;
+  start|stop)
+    case "${2:-}" in
+      mysql) if [ "$cmd" = start ]; then mariadb_up; else mariadb_down; fi ;;
+      temporal) if [ "$cmd" = start ]; then temporal_up; else temporal_down; fi ;;
+      *) die "$cmd needs the server to act on: mysql or temporal" ;;
+    esac ;;
+  *) die "unknown command '$cmd' (expected up, down, status, start or stop)" ;;
 esac
