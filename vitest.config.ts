@@ -11,5 +11,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     globalSetup: ['tests/helpers/global-setup.ts'],
+    // The suite pins TensorFlow.js's wasm backend (workers inherit it), so its figures and seeded
+    // results do not depend on whether scripts/setup-tfjs-node.sh built the native one; the native
+    // backend has its own tests, which run when it loads.
+    env: { ECGFLOW_TF_BACKEND: process.env.ECGFLOW_TF_BACKEND ?? 'wasm' },
   },
 });

@@ -24,3 +24,7 @@ fi
 
 # docker-compose.yml is validated by Debian's docker-compose (it parses without a Docker engine).
 bash docker/install-compose.sh || echo "docker-compose could not be installed; tests/docker-compose.test.ts will try again, then skip" >&2
+
+# The native TensorFlow.js backend, built from registry packages only (the tensorflow-cpu wheel's
+# libtensorflow from PyPI and this Node's headers). Optional: without it TensorFlow.js runs on wasm.
+bash scripts/setup-tfjs-node.sh || echo "the native TensorFlow backend was not built (see above); TensorFlow.js runs on wasm" >&2

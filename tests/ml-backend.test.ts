@@ -40,4 +40,13 @@ describe('initTensorFlow', () => {
       /backend 'tensorflow' was requested but @tensorflow\/tfjs-node could not be loaded .*ECGFLOW_TF_BACKEND=wasm/,
     );
   });
+
+  // Runs where scripts/setup-tfjs-node.sh built the native backend (setup does, when it can).
+  it.runIf(nativeInstalled())('loads the native backend built against the tensorflow wheel, and computes with it', async () => {
+    const { tf, backend } = await initTensorFlow('tensorflow');
+    expect(backend).toBe('tensorflow');
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(Array.from(tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1], [1]])).dataSync())).toEqual([3, 7]);
+    await initTensorFlow('wasm');
+  });
 });
