@@ -14,7 +14,11 @@ import { dataRoutes } from './read-routes';
 import { startWorkRoutes } from './routes/start-work';
 import { workflowRoutes } from './routes/workflows';
 import { installWebPages } from './web-pages';
+import { refuseIllFormedText } from './well-formed-text';
 import type { ApiApp, ApiDeps } from './types';
+
+/** A caller's x-request-id is echoed in a response header and written to the logs: only 1-64 visible ASCII characters are kept. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -25,7 +29,10 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: deps.config.API_BODY_LIMIT_BYTES,
-    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].length <= 64 ? req.headers['x-request-id'] : randomUUID()),
+    genReqId: (req) => {
+      const id = req.headers['x-request-id'];
+      return typeof id === 'string' && CLIENT_REQUEST_ID.test(id) ? id : randomUUID();
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -47,6 +54,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   installAuth(app, deps);
+  refuseIllFormedText(app);
   await installMetrics(app, deps, new ApiMetrics());
   installWorkflowIdLogging(app);
 

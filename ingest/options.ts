@@ -30,6 +30,8 @@ export function resolveIngestOptions(options: IngestOptions): ResolvedIngestOpti
   const fileName = path.basename(filePath);
   const resolvedSource = source ?? fileName;
   if (typeof resolvedSource !== 'string' || resolvedSource.length === 0) invalid('source must be a non-empty string');
+  // MariaDB would store a lone UTF-16 surrogate (JSON allows "\ud800") as U+FFFD: refused rather than altered.
+  if (/\p{Surrogate}/u.test(resolvedSource)) invalid("source must be well-formed Unicode text; it holds a lone UTF-16 surrogate");
   const sourceChars = [...resolvedSource].length;
   if (sourceChars > MAX_SOURCE_CHARS) {
     invalid(`source must be at most ${MAX_SOURCE_CHARS} characters, got ${sourceChars}${source === undefined ? ' (the file name)' : ''}`);

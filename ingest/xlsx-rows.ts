@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import ExcelJS from 'exceljs';
 import type { Cell, RawRow } from './rows';
 
@@ -8,6 +8,7 @@ import type { Cell, RawRow } from './rows';
  */
 export async function* readWorkbookRows(filePath: string): AsyncGenerator<RawRow> {
   const input = createReadStream(filePath);
+  const unzipFailed = failureOfPipedStreams(input);
   const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -16,14 +17,42 @@ export async function* readWorkbookRows(filePath: string): AsyncGenerator<RawRow
     entries: 'ignore',
   });
   try {
-    for await (const worksheet of workbook) {
-      for await (const row of worksheet) {
+    for await (const worksheet of untilFailure(workbook, unzipFailed)) {
+      for await (const row of untilFailure(worksheet, unzipFailed)) {
         yield { row: row.number, cells: rowCells(row.values), whitespaceSeparated: false };
       }
       return;
     }
   } finally {
     input.destroy();
+  }
+}
+
+/**
+ * exceljs pipes the file into its unzip stream and, while it copies a worksheet aside, does not
+ * listen for that stream's errors: a corrupt deflate stream would leave it waiting forever. The
+ * error is caught where the file is piped, so a broken workbook is refused instead of hanging.
+ */
+function failureOfPipedStreams(input: ReadStream): Promise<never> {
+  const failed = new Promise<never>((_resolve, reject) => {
+    const pipe = input.pipe.bind(input);
+    input.pipe = ((destination: NodeJS.WritableStream, options?: { end?: boolean }) => {
+      destination.once('error', reject);
+      return pipe(destination, options);
+    }) as typeof input.pipe;
+  });
+  // Raced below; when the rows end first, nobody is left to hear about it.
+  failed.catch(() => undefined);
+  return failed;
+}
+
+/** Each step of `items`, unless `failure` rejects first. */
+async function* untilFailure<T>(items: AsyncIterable<T>, failure: Promise<never>): AsyncGenerator<T> {
+  const iterator = items[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await Promise.race([iterator.next(), failure]);
+    if (step.done) return;
+    yield step.value;
   }
 }
 

@@ -3,6 +3,7 @@ import { findDriftReport, listDriftReports } from '../../db/queries/api-reads';
 import type { DriftReportTable } from '../../db/database';
 import type { Selectable } from 'kysely';
 import { HttpError } from '../errors';
+import { instantOf } from '../instants';
 import type { ApiApp, ApiDeps } from '../types';
 
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -39,7 +40,7 @@ const Range = Type.Object({
 export async function driftReportRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   app.get('/drift-reports', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Range, response: { 200: Type.Object({ items: Type.Array(Report) }) } } }, async (request) => {
     const { from, to, limit } = request.query;
-    const rows = await listDriftReports(deps.db, { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to), limit });
+    const rows = await listDriftReports(deps.db, { from: from === undefined ? undefined : instantOf(from, 'querystring.from'), to: to === undefined ? undefined : instantOf(to, 'querystring.to'), limit });
     return { items: rows.map(reportOf) };
   });
 

@@ -46,11 +46,20 @@ const Refused = Type.Object({ error: Type.String(), message: Type.String(), requ
 
 type UploadOptions = Omit<Static<typeof JsonUpload>, 'beats'>;
 const TEXT_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain'];
+/** A form field holds an option: the longest, a source of 255 four-byte characters, fits. */
+const FORM_FIELD_BYTES = 1024;
+const FORM_FIELDS = Object.keys(Options).length;
 
 /** POST /ecgs: the CLI's ingest over HTTP — same validation, same all-or-nothing rule, same report. */
 export async function ecgIngestRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   const limit = deps.config.API_BODY_LIMIT_BYTES;
-  await app.register(multipart, { limits: { fileSize: limit, files: 1 }, throwFileSizeLimit: true });
+  // Bounded as a whole: one file up to the body limit, and no more (or longer) fields than the options.
+  // preservePath: the file name becomes the source as sent; it never names a file on this server.
+  await app.register(multipart, {
+    limits: { fileSize: limit, files: 1, fields: FORM_FIELDS, fieldSize: FORM_FIELD_BYTES, parts: FORM_FIELDS + 1 },
+    throwFileSizeLimit: true,
+    preservePath: true,
+  });
   app.addContentTypeParser(TEXT_TYPES, { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => done(null, body));
 
   app.post(
@@ -82,13 +91,17 @@ export async function ecgIngestRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
 async function saveUpload(request: FastifyRequest, dir: string): Promise<{ file: string; options: UploadOptions }> {
   const query = request.query as Partial<UploadOptions>;
   if (request.isMultipart()) {
-    const part = await request.file();
+    const part = await asClientError(() => request.file());
     if (!part) throw new HttpError(400, 'invalid_request', 'body.file: a multipart upload needs a file field', 'body.file', { rule: 'required' });
     const file = path.join(dir, safeFileName(part.filename));
-    await pipeline(part.file, createWriteStream(file));
+    await asClientError(() => pipeline(part.file, createWriteStream(file)));
     if (part.file.truncated) throw new HttpError(413, 'payload_too_large', 'the uploaded file is over the size limit');
-    const fields = Object.fromEntries(Object.entries(part.fields).flatMap(([name, field]) => (field && 'value' in field && typeof field.value === 'string' ? [[name, field.value]] : [])));
-    return { file, options: { ...query, ...multipartOptions(fields), source: fields.source ?? query.source ?? part.filename } as UploadOptions };
+    const fields = formFields(part.fields);
+    const source = fields.source ?? query.source ?? part.filename;
+    if (!Value.Check(Options.source, source)) {
+      throw new HttpError(400, 'invalid_request', `body.source: the file name ${JSON.stringify(source)} cannot be the source (1 to 255 characters); send a source field`, 'body.source', { rule: 'source' });
+    }
+    return { file, options: { ...query, ...multipartOptions(fields), source } as UploadOptions };
   }
   if (Buffer.isBuffer(request.body)) {
     const separator = request.headers['content-type']?.startsWith('text/tab-separated-values') ? 'upload.tsv' : 'upload.csv';
@@ -96,10 +109,25 @@ async function saveUpload(request: FastifyRequest, dir: string): Promise<{ file:
     await writeFile(file, request.body);
     return { file, options: { ...query, source: requireSource(query.source) } };
   }
+  // The JSON schema only applies to a JSON body; a request with no body at all reaches here without one.
+  if (request.body === undefined || request.body === null) {
+    throw new HttpError(400, 'invalid_request', 'body: send the beats as JSON, as a text/csv or text/tab-separated-values body, or as a multipart/form-data upload', 'body', { rule: 'required' });
+  }
   const { beats, ...options } = request.body as Static<typeof JsonUpload>;
   const file = path.join(dir, 'upload.csv');
   await writeFile(file, beats.map((row) => row.join(',')).join('\n') + '\n');
   return { file, options };
+}
+
+/** busboy's complaints about the form itself (cut off, garbled) are the client's to fix; errors with a status or a system code keep theirs. */
+async function asClientError<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const { statusCode, code } = error as { statusCode?: number; code?: string };
+    if (error instanceof HttpError || statusCode !== undefined || code !== undefined) throw error;
+    throw new HttpError(400, 'invalid_request', `body: not a well-formed multipart/form-data body (${(error as Error).message})`, 'body', { rule: 'multipart' });
+  }
 }
 
 async function ingestUpload(deps: ApiDeps, file: string, options: UploadOptions): Promise<IngestReport> {
@@ -114,6 +142,19 @@ async function ingestUpload(deps: ApiDeps, file: string, options: UploadOptions)
     if (error instanceof ConcurrentIngestError) throw new HttpError(409, 'conflict', 'another ingest stored some of the same beats at the same time; nothing was written, send it again');
     throw error;
   }
+}
+
+/** The text fields sent before the file; one sent twice, or cut off at the field size limit, is refused by name. */
+function formFields(parts: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, part] of Object.entries(parts)) {
+    if (Array.isArray(part)) throw new HttpError(400, 'invalid_request', `body.${name}: is sent more than once`, `body.${name}`, { rule: 'unique' });
+    const field = part as { type?: string; value?: unknown; valueTruncated?: boolean };
+    if (field.type !== 'field') continue;
+    if (field.valueTruncated) throw new HttpError(413, 'payload_too_large', `body.${name}: a form field is limited to ${FORM_FIELD_BYTES} bytes`, `body.${name}`);
+    if (typeof field.value === 'string') fields[name] = field.value;
+  }
+  return fields;
 }
 
 /** Multipart fields arrive as strings: converted and checked against the same schema as the query string, so a bad one is a 400 naming it. */

@@ -3,6 +3,7 @@ import { listCandidatesOfTag } from '../../db/queries/candidates';
 import { findModelByTag, listModels, type ModelSummaryRow } from '../../db/queries/models';
 import { findProductionAt, listStageHistory, type StageHistoryEntry } from '../../db/queries/registry';
 import { HttpError } from '../errors';
+import { instantOf } from '../instants';
 import type { ApiApp, ApiDeps } from '../types';
 
 const Json = Type.Unknown({ description: 'JSON object as stored' });
@@ -72,7 +73,7 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       schema: { tags: ['read'], querystring: Type.Object({ at: Type.Optional(Type.String({ format: 'date-time', description: 'defaults to now' })) }), response: { 200: ProductionAt } },
     },
     async (request) => {
-      const at = request.query.at === undefined ? new Date() : new Date(request.query.at);
+      const at = request.query.at === undefined ? new Date() : instantOf(request.query.at, 'querystring.at');
       const found = await findProductionAt(deps.db, at);
       if (!found) throw new HttpError(404, 'not_found', `no model was in production at ${at.toISOString()}`);
       const model = await findModelByTag(deps.db, found.model.tag);

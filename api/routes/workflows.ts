@@ -1,4 +1,4 @@
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { Type } from 'typebox';
 import { findWorkflowRun, listWorkflowRuns, type WorkflowRunRow, type WorkflowRunStatus } from '../../db/queries/workflow-runs';
@@ -116,7 +116,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
         tags: ['workflows'],
         summary: "A run's event history as a timeline; raw=1 for Temporal's JSON history",
         params: IdParams,
-        querystring: Type.Object({ runId: Type.Optional(Type.String({ maxLength: 64 })), raw: Type.Optional(Type.Enum(['1', '0', 'true', 'false'], { description: '1 (or true): the raw JSON history' })) }, { additionalProperties: false }),
+        querystring: Type.Object({ runId: Type.Optional(Type.String({ format: 'uuid', description: 'one run of the workflow (default: its latest)' })), raw: Type.Optional(Type.Enum(['1', '0', 'true', 'false'], { description: '1 (or true): the raw JSON history' })) }, { additionalProperties: false }),
         response: { 200: Type.Union([TimelineBody, Type.Object({ events: Type.Array(Type.Unknown()) }, { additionalProperties: true, description: 'with raw=1' })]), 404: ErrorBody },
       },
     },
@@ -129,7 +129,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
         runId = request.query.runId ?? (await handle.describe()).runId;
         history = await client.workflow.getHandle(request.params.id, runId).fetchHistory();
       } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        if (!isNotFound(error)) throw error;
         const audit = (await findWorkflowRun(deps.db, request.params.id, request.query.runId)) !== undefined;
         const hint = audit ? '; the audit trail still has the run: GET /api/v1/workflows/' + request.params.id : '';
         throw new HttpError(404, 'not_found', `Temporal has no history of workflow ${request.params.id}${hint}`, 'params.id');
@@ -200,6 +200,13 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
 }
 
 type Run = ReturnType<typeof summaryOf>;
+
+const GRPC_NOT_FOUND = 5;
+
+/** describe() reports a missing workflow or run as WorkflowNotFoundError, fetchHistory() as the bare gRPC status. */
+function isNotFound(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND);
+}
 
 // The SDK's historyToJSON trips over the client's protobuf classes (a second protobufjs copy), so the
 // history is round-tripped through the proto package's own class.
@@ -277,11 +284,15 @@ function auditDetail(row: WorkflowRunRow) {
   };
 }
 
-/** A day alone means its start, or for `to` the end of it (the next day's start). */
+/** Temporal's visibility queries and MySQL's DATETIME read years 0000 to 9999, and no run starts outside them. */
+const EARLIEST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
+const LATEST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A day alone means its start, or for `to` the end of it (the next day's start); bounds past year 9999 (or before 0000) are held to it, which selects the same runs. */
 function instant(value: string, field: string, endOfDay: boolean): Date {
   const dayOnly = value.length === 10;
   const date = new Date(dayOnly ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(date.getTime())) throw new HttpError(400, 'invalid_request', `${field}: ${value} is not a valid day or instant`, `querystring.${field}`);
   if (dayOnly && endOfDay) date.setUTCDate(date.getUTCDate() + 1);
-  return date;
+  return new Date(Math.min(Math.max(date.getTime(), EARLIEST_INSTANT), LATEST_INSTANT));
 }
