@@ -2,12 +2,12 @@ import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays, type DayRange } from '../common/dates';
 import type { Database } from '../db/database';
-import { planIdChunks, readUnscoredBeats, type IdChunk } from '../db/queries/ecg';
 import { findDefaultModel, findModelById, findModelByTag } from '../db/queries/models';
-import { countRunPredictions, upsertPredictions } from '../db/queries/predictions';
+import { countRunPredictions, hasPredictionsBetween, insertNewPredictions, upsertPredictions, type ScoredPage } from '../db/queries/predictions';
+import { planIdChunks, readBeatsToScore, type BeatToScore, type IdChunk } from '../db/queries/scoring';
 import type { TensorFlow } from '../ml/backend';
-import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
 import { createScorer, type Scorer } from '../ml/scorer';
+import { beatMatrixOfBlobs } from '../ml/scorer-input';
 import { permanent, workflowRunOf } from './errors';
 import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from './stored-model';
 
@@ -85,38 +85,80 @@ export function createScoringActivities(deps: ScoringDeps) {
       return planIdChunks(deps.db, windowOfDays(input.range), input.afterId, input.chunkSize, input.maxChunks);
     },
 
-    /** Scores the not-yet-scored beats of one id range; safe to retry, and a retry resumes at its cursor. */
+    /**
+     * Scores the not-yet-scored beats of one id range; safe to retry, and a retry resumes at its
+     * cursor. Pages overlap: the next page is read while this one is scored and the previous one
+     * written, with one write in flight at a time so the cursor only ever covers written beats.
+     */
     async scoreChunk(input: ChunkInput): Promise<ChunkResult> {
       const ctx = Context.current();
       const { runId, workflowId } = workflowRunOf(ctx.info);
       const scorer = await scorerFor(input.modelId);
       const window = windowOfDays(input.range);
       const resumed = ctx.info.heartbeatDetails as ChunkCursor | undefined;
-      let afterId = Math.max(input.fromId - 1, resumed?.afterId ?? 0);
-      for (;;) {
-        const beats = await readUnscoredBeats(deps.db, { window, modelId: input.modelId, afterId, toId: input.toId, limit: pageSize });
+      const startAfter = Math.max(input.fromId - 1, resumed?.afterId ?? 0);
+      // A range this model has no prediction in needs no per-beat check and is written as new rows.
+      const fresh = !(await hasPredictionsBetween(deps.db, { modelId: input.modelId, afterId: startAfter, toId: input.toId }));
+      const writer = new PageWriter(deps.db, fresh);
+      const readPage = (afterId: number) =>
+        settledLater(readBeatsToScore(deps.db, { window, modelId: input.modelId, afterId, toId: input.toId, limit: pageSize, skipScored: !fresh }));
+
+      let writing: Promise<void> = Promise.resolve();
+      for (let next = readPage(startAfter); ; ) {
+        const beats = await next;
         if (beats.length === 0) break;
-        const samples = decodeBeats(beats.map((b) => b.samples));
-        const scores = scorer.score({ samples, count: samples.length / SAMPLES_PER_BEAT });
-        const scoredAt = new Date();
-        await upsertPredictions(
-          deps.db,
-          beats.map((b, i) => ({
-            ecg_id: b.id,
-            model_id: input.modelId,
-            score: scores[i]!,
-            threshold: scorer.threshold,
-            is_anomalous: scores[i]! >= scorer.threshold ? 1 : 0,
-            workflow_id: workflowId,
-            run_id: runId,
-            scored_at: scoredAt,
-          })),
-        );
-        afterId = beats[beats.length - 1]!.id;
-        ctx.heartbeat({ afterId } satisfies ChunkCursor);
-        if (beats.length < pageSize) break;
+        const lastId = beats[beats.length - 1]!.id;
+        const more = beats.length === pageSize;
+        if (more) next = readPage(lastId);
+        const scores = scoresOf(scorer, beats);
+        await writing;
+        const page = { modelId: input.modelId, threshold: scorer.threshold, workflowId, runId, scoredAt: new Date(), ecgIds: beats.map((b) => b.id), scores };
+        writing = settledLater(writer.write(page).then(() => ctx.heartbeat({ afterId: lastId } satisfies ChunkCursor)));
+        if (!more) break;
       }
+      await writing;
+      if (writer.counted && !resumed) return writer.counted;
       return countRunPredictions(deps.db, { modelId: input.modelId, fromId: input.fromId, toId: input.toId, runId });
     },
   };
+}
+
+/**
+ * Writes a chunk's pages and, while every page goes in as new rows, counts them itself. Those rows
+ * are all this attempt's, so the count is exact without asking MariaDB; the first page that meets
+ * an existing prediction (someone scored the same beats meanwhile) switches to upserts, after which
+ * only a count by run id in MariaDB is exact.
+ */
+class PageWriter {
+  counted: ChunkResult | undefined;
+
+  constructor(private readonly db: Kysely<Database>, fresh: boolean) {
+    this.counted = fresh ? { scored: 0, anomalies: 0 } : undefined;
+  }
+
+  async write(page: ScoredPage): Promise<void> {
+    if (this.counted && (await insertNewPredictions(this.db, page))) {
+      this.counted.scored += page.ecgIds.length;
+      this.counted.anomalies += page.scores.reduce((n, score) => (score >= page.threshold ? n + 1 : n), 0);
+      return;
+    }
+    this.counted = undefined;
+    await upsertPredictions(this.db, page);
+  }
+}
+
+function scoresOf(scorer: Scorer, beats: readonly BeatToScore[]): Float32Array {
+  const scores = scorer.score(beatMatrixOfBlobs(beats.map((b) => b.samples)));
+  const bad = scores.findIndex((score) => !Number.isFinite(score));
+  if (bad >= 0) throw permanent('InvalidScore', `beat ${beats[bad]!.id} scored ${scores[bad]}; the model or the beat is broken`);
+  return scores;
+}
+
+/**
+ * A promise awaited later than it may fail: marked handled now, so a failure while the loop waits on
+ * something else does not crash the worker as an unhandled rejection; awaiting it still throws.
+ */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

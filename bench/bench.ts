@@ -5,25 +5,15 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
-import { rowOfTrainedModel } from '../activities/stored-model';
 import { startScoring, startTraining } from '../client/pipelines';
 import { loadConfig } from '../config/env';
-import { createDb } from '../db/connect';
-import { migrateToLatest } from '../db/migrate';
-import { storeNewBeats } from '../db/queries/ingest';
-import { saveModel } from '../db/queries/models';
 import { augmentBeats } from '../ml/augment';
-import { trainAutoencoder } from '../ml/autoencoder';
 import { initTensorFlow } from '../ml/backend';
-import { beatHash, encodeBeat, SAMPLES_PER_BEAT } from '../ml/beat';
-import { selectRows } from '../ml/matrix';
-import { evaluate } from '../ml/metrics';
 import { createScorer } from '../ml/scorer';
-import { splitTrainTest } from '../ml/split';
-import { readEcg5000 } from '../ingest/ecg5000';
 import { ingestFile } from '../ingest/ingest';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
 import { createPipelineWorker } from '../workers/worker';
+import { createScratchDatabase, saveSeedModel, storeBeatMatrix, trainSeedModel } from './scale-data';
 
 const BEATS = Number(process.env.BENCH_BEATS ?? 100_000);
 const DAY = '2026-01-15';
@@ -34,15 +24,9 @@ const report: Record<string, string | number> = { backend };
 const rate = (n: number, ms: number) => Math.round((n * 1000) / ms);
 
 // --- training on ECG5000, the seed recipe with its defaults
-const ecg = readEcg5000(config.ECG5000_CSV);
-const isTest = splitTrainTest(ecg.keys, 0.2, 42);
-const train = selectRows(ecg, (i) => !isTest[i]);
-const trainNormal = selectRows(ecg, (i) => !isTest[i] && ecg.isAnomalous[i] === 0);
-const test = selectRows(ecg, (i) => isTest[i]!);
-const testLabels = ecg.isAnomalous.filter((_, i) => isTest[i]);
-const trained = await trainAutoencoder(tf, trainNormal, train, {});
+const seed = await trainSeedModel(tf, config);
+const { ecg, trained, metrics } = seed;
 const scorer = await createScorer(tf, trained.artifact, trained.normalisation, trained.threshold);
-const metrics = evaluate(scorer.score(test), testLabels, trained.threshold);
 Object.assign(report, {
   'training ms (20 epochs, batch 512)': Math.round(trained.trainingMs),
   'held-out accuracy': metrics.accuracy.toFixed(4),
@@ -60,24 +44,13 @@ for (let round = 0; round < 3; round++) {
 report[`model-only scoring beats/s (${BEATS} beats, best of 3)`] = rate(BEATS, bestMs);
 
 // --- end to end through MariaDB and Temporal
-const database = `ecgflow_bench_${randomBytes(3).toString('hex')}`;
-const admin = createDb(config.mysql);
-await sql`create database ${sql.id(database)}`.execute(admin);
-await admin.destroy();
-const db = createDb({ ...config.mysql, database });
+const scratch = await createScratchDatabase(config, 'bench');
+const db = scratch.db;
 Runtime.install({ logger: new DefaultLogger('WARN') });
 try {
-  await migrateToLatest(db);
   const recordedAt = new Date(`${DAY}T00:00:00Z`);
   let started = performance.now();
-  for (let first = 0; first < BEATS; first += 2000) {
-    const rows = [];
-    for (let i = first; i < Math.min(first + 2000, BEATS); i++) {
-      const samples = encodeBeat(augmented.samples.subarray(i * SAMPLES_PER_BEAT, (i + 1) * SAMPLES_PER_BEAT));
-      rows.push({ recorded_at: recordedAt, source: 'bench', source_row: i + 1, samples, content_hash: beatHash(samples), is_anomalous: null, ucr_class: null });
-    }
-    await storeNewBeats(db, rows);
-  }
+  await storeBeatMatrix(db, augmented, recordedAt);
   report['beat insert rows/s (hash + BLOB + unique key, batches of 2000)'] = rate(BEATS, performance.now() - started);
 
   started = performance.now();
@@ -90,11 +63,7 @@ try {
   }
   report['beat read rows/s (pages of 2000)'] = rate(read, performance.now() - started);
 
-  const saved = await saveModel(db, rowOfTrainedModel(trained, {
-    tag: 'bench', hyperparameters: trained.hyperparameters, metrics, trainFrom: null, trainTo: null,
-    rowCounts: {}, fingerprint: '0'.repeat(64), backend, workflowId: 'bench',
-  }));
-  if ('conflict' in saved) throw new Error('bench model tag taken');
+  await saveSeedModel(db, seed, 'bench', backend);
 
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
   const bundle = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, 'bench-workflow-bundle.js'));
@@ -139,8 +108,7 @@ try {
   await connection.close();
   await workerConnection.close();
 } finally {
-  await sql`drop database if exists ${sql.id(database)}`.execute(db);
-  await db.destroy();
+  await scratch.drop();
 }
 
 const width = Math.max(...Object.keys(report).map((k) => k.length));

@@ -1,4 +1,4 @@
-import { ApplicationFailure, continueAsNew, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createScoringActivities, ResolvedModel } from '../activities/scoring';
 import { dayRangeOf, type DayRange } from '../common/dates';
 import { dataDateOf, withAuditTrail, type NoteAttributes } from './audit';
@@ -22,7 +22,10 @@ export interface ScoreBatchInput {
   modelTag?: string;
   /** Beats per activity. */
   chunkSize?: number;
-  /** Chunk activities in flight at once. */
+  /**
+   * Chunk activities in flight at once; by default 4, twice a worker's two activity slots, so a
+   * worker finds its next chunk queued when one finishes and a second worker has chunks of its own.
+   */
   concurrency?: number;
   /** Chunks planned per workflow run before it continues as new, which keeps every history small. */
   chunksPerRun?: number;
@@ -57,7 +60,7 @@ export async function scoreBatch(input: ScoreBatchInput): Promise<ScoreBatchResu
 async function scoreBatchRun(input: ScoreBatchInput, note: NoteAttributes): Promise<ScoreBatchResult> {
   const range = rangeOrFail(input);
   const chunkSize = positiveInt(input.chunkSize, 10_000, 'chunkSize');
-  const concurrency = positiveInt(input.concurrency, 2, 'concurrency');
+  const concurrency = positiveInt(input.concurrency, defaultConcurrency(), 'concurrency');
   const chunksPerRun = positiveInt(input.chunksPerRun, 100, 'chunksPerRun');
   const model = input.carried ?? (await resolveModel({ modelTag: input.modelTag }));
   note({ modelTag: model.modelTag });
@@ -87,6 +90,14 @@ async function scoreBatchRun(input: ScoreBatchInput, note: NoteAttributes): Prom
     await continueAsNew<typeof scoreBatch>({ ...input, carried: { ...model, ...progress, afterId: lastChunk.toId } });
   }
   return { scored: progress.scored, anomalies: progress.anomalies, modelTag: model.modelTag, range };
+}
+
+/**
+ * Runs started before the default rose from 2 to 4 replay with 2: scheduling more chunks than their
+ * history recorded would fail their replay on a new worker.
+ */
+function defaultConcurrency(): number {
+  return patched('score-four-chunks-in-flight') ? 4 : 2;
 }
 
 function rangeOrFail(input: ScoreBatchInput): DayRange {
