@@ -120,6 +120,8 @@ describe('the HTTP API: predictions, models, drift reports', () => {
     expect((await api.call('GET', `/api/v1/predictions?date=2026-11-19&cursor=${wholeCursor}`)).json()).toMatchObject({ field: 'querystring.cursor' });
     const dayCursor = (await api.call('GET', '/api/v1/predictions?limit=1&date=2026-11-19')).json().nextCursor as string;
     expect((await api.call('GET', `/api/v1/predictions?cursor=${dayCursor}`)).json()).toMatchObject({ field: 'querystring.cursor' });
+    const beyondDates = Buffer.from(JSON.stringify([9e15, 1, 1])).toString('base64url');
+    expect((await api.call('GET', `/api/v1/predictions?date=2026-11-19&cursor=${beyondDates}`)).json()).toMatchObject({ field: 'querystring.cursor' });
     expect((await api.call('GET', '/api/v1/predictions', { as: 'scheduler' })).statusCode).toBe(403);
     expect((await api.call('GET', '/api/v1/predictions', { as: null })).statusCode).toBe(401);
   });

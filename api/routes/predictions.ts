@@ -44,7 +44,7 @@ export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void
       reviewed: q.reviewed,
       modelTag: q.modelTag,
       after: key && !inDay ? { ecgId: key[0]!, modelId: key[1]! } : undefined,
-      afterInWindow: key && inDay ? { recordedAt: new Date(key[0]!), ecgId: key[1]!, modelId: key[2]! } : undefined,
+      afterInWindow: key && inDay ? { recordedAt: cursorTime(key[0]!), ecgId: key[1]!, modelId: key[2]! } : undefined,
       limit: q.limit,
     });
     const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
@@ -69,6 +69,13 @@ function itemOfRow(row: PredictionPageRow): Static<typeof PredictionItem> {
     modelTag: row.modelTag,
     reviewedLabel: row.reviewedLabel,
   };
+}
+
+/** A day cursor's first element is the last beat's time in ms; one no date can hold was not made here. */
+function cursorTime(ms: number): Date {
+  const time = new Date(ms);
+  if (Number.isNaN(time.getTime())) throw new HttpError(400, 'invalid_request', 'querystring.cursor: is not a cursor this API returned', 'querystring.cursor', { rule: 'cursor' });
+  return time;
 }
 
 function dayWindow(date: string): { from: Date; to: Date } {
