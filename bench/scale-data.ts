@@ -30,7 +30,8 @@ export interface ScratchDatabase {
 /** A fresh, migrated database of its own, so a benchmark never touches real data. */
 export async function createScratchDatabase(config: Config, label: string): Promise<ScratchDatabase> {
   const name = `ecgflow_${label}_${randomBytes(3).toString('hex')}`;
-  const admin = createDb(config.mysql);
+  // Through information_schema, which every server has: the project's own database need not exist yet.
+  const admin = createDb({ ...config.mysql, database: 'information_schema' });
   try {
     await sql`create database ${sql.id(name)} character set utf8mb4 collate utf8mb4_unicode_ci`.execute(admin);
   } finally {
