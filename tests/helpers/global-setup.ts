@@ -18,6 +18,14 @@ declare module 'vitest' {
  * workflows once for every test worker.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  await prepareServices(project, 'test-workflow-bundle');
+}
+
+/**
+ * What every suite needs before its first test: MariaDB answering, the search attributes the
+ * workflows set registered, and the workflows bundled once. Returns the bundle's path.
+ */
+export async function prepareServices(project: TestProject, bundleName: string): Promise<string> {
   const config = loadConfig();
   const db = createDb(config.mysql);
   try {
@@ -36,6 +44,7 @@ export default async function setup(project: TestProject): Promise<void> {
   } finally {
     await client.connection.close();
   }
-  const bundlePath = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, `test-workflow-bundle-${process.pid}.js`));
+  const bundlePath = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, `${bundleName}-${process.pid}.js`));
   project.provide('workflowBundlePath', bundlePath);
+  return bundlePath;
 }

@@ -1,12 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { sql } from 'kysely';
 import type { TestProject } from 'vitest/node';
-import { connectClient } from '../../../client/pipelines';
-import { ensureSearchAttributes } from '../../../client/search-attributes';
 import { loadConfig } from '../../../config/env';
-import { createDb } from '../../../db/connect';
-import { bundleWorkflows } from '../../../scripts/bundle-workflows';
+import { prepareServices } from '../../helpers/global-setup';
 import { assertChaosTargets, CHAOS_ENV } from './chaos-env';
 import { formatReportTable } from './report';
 import { chaosServices } from './services';
@@ -27,21 +23,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
   assertChaosTargets(process.env);
   await chaosServices('up');
   await forgetEarlierRuns(CHAOS_ENV.ECGFLOW_DATA_DIR);
+  const bundlePath = await prepareServices(project, 'chaos-workflow-bundle');
   const config = loadConfig();
-  const db = createDb(config.mysql);
-  try {
-    await sql`select 1`.execute(db);
-  } finally {
-    await db.destroy();
-  }
-  const client = await connectClient(config);
-  try {
-    await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
-  } finally {
-    await client.connection.close();
-  }
-  const bundlePath = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, `chaos-workflow-bundle-${process.pid}.js`));
-  project.provide('workflowBundlePath', bundlePath);
   const reportPath = path.join(config.ECGFLOW_DATA_DIR, `chaos-report-${process.pid}-${Date.now()}.jsonl`);
   project.provide('chaosReportPath', reportPath);
   const started = Date.now();
