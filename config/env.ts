@@ -33,10 +33,33 @@ const envSchema = z
     ECGFLOW_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
-    /** Largest request body, uploads included; larger ones get 413. */
-    API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(50 * 1024 * 1024),
+    /** Largest request body of every route but the upload; larger ones get 413 before they are read. */
+    API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(1024 * 1024),
+    /** Largest upload to POST /ecgs (JSON, text or multipart); larger ones get 413. */
+    API_UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1024 ** 3).default(50 * 1024 * 1024),
+    /** How long a client may take to send a whole request, body included (slow senders get 408). */
+    API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+    /** How long a connection may stay silent before it is closed. */
+    API_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+    /** Rate limits: requests per window from one client address, and with one API key; over them a 429 with Retry-After. */
+    API_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+    API_RATE_LIMIT_MAX_PER_IP: z.coerce.number().int().min(1).default(1200),
+    API_RATE_LIMIT_MAX_PER_KEY: z.coerce.number().int().min(1).default(600),
+    /** Behind a reverse proxy the client address comes from X-Forwarded-For (set to the proxy's hop count or true). */
+    API_TRUST_PROXY: z
+      .enum(['true', 'false', '1', '0'], { message: 'true or false' })
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    /** Longest a single API query may run before the server stops it (MariaDB max_statement_time / MySQL max_execution_time). */
+    API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** Requests that may wait for a database connection; beyond them the API answers 503 instead of queueing forever. */
+    API_DB_QUEUE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(64),
+    /** Stored models the API keeps loaded for explanations (least recently used ones are dropped). */
+    API_MODEL_CACHE_SIZE: z.coerce.number().int().min(1).max(100).default(4),
     /** How long the API trusts a verified key before asking MySQL again: the longest a revoked key keeps working. 0 asks every time. */
     API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+    /** Outside development the processes refuse to start with a well-known default password. */
+    ECGFLOW_ENV: z.enum(['development', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Defaults of `ecgflow schedule apply`: when the daily pipeline runs, and whether severe drift retrains.
     ECGFLOW_SCHEDULE_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM on a 24-hour clock').default('02:00'),
@@ -46,7 +69,18 @@ const envSchema = z
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
   })
-  .transform((env) => ({ ...env, mysql: mysqlSettings(env) }));
+  .transform((env) => ({ ...env, mysql: refuseDefaultPassword(env.ECGFLOW_ENV, mysqlSettings(env)) }));
+
+/** Passwords that ship in this repository's examples and local set-up: anyone can read them. */
+export const KNOWN_DEFAULT_PASSWORDS: readonly string[] = ['', 'ecgflow', 'change-me'];
+
+function refuseDefaultPassword(environment: 'development' | 'production', settings: MysqlSettings): MysqlSettings {
+  if (environment !== 'development' && KNOWN_DEFAULT_PASSWORDS.includes(settings.password)) {
+    const shown = settings.password === '' ? 'an empty password' : `the well-known default password "${settings.password}"`;
+    throw new ConfigError(`MYSQL_PASSWORD: ECGFLOW_ENV=${environment} refuses ${shown}; set a password of your own (or ECGFLOW_ENV=development on a machine of your own)`);
+  }
+  return settings;
+}
 
 export type Config = z.infer<typeof envSchema>;
 

@@ -1,9 +1,16 @@
 import { Kysely, MysqlDialect } from 'kysely';
-import { createPool, type PoolOptions } from 'mysql2';
+import { createPool, type Connection, type PoolOptions } from 'mysql2';
 import type { MysqlSettings } from '../config/env';
 import type { Database } from './database';
 
-export function poolOptions(settings: MysqlSettings): PoolOptions {
+export interface SessionLimits {
+  /** Longest one statement may run; the server stops it after that. Unset: no limit (workers run long scans on purpose). */
+  statementTimeoutMs?: number;
+  /** Requests that may wait for a free connection; one more fails at once with "Queue limit reached." Unset: unbounded. */
+  queueLimit?: number;
+}
+
+export function poolOptions(settings: MysqlSettings, limits: SessionLimits = {}): PoolOptions {
   return {
     host: settings.host,
     port: settings.port,
@@ -11,6 +18,7 @@ export function poolOptions(settings: MysqlSettings): PoolOptions {
     password: settings.password,
     database: settings.database,
     connectionLimit: settings.poolSize,
+    queueLimit: limits.queueLimit ?? 0,
     // Timestamps are UTC end to end; DATETIME columns carry no zone of their own.
     timezone: 'Z',
     dateStrings: false,
@@ -21,6 +29,44 @@ export function poolOptions(settings: MysqlSettings): PoolOptions {
   };
 }
 
-export function createDb(settings: MysqlSettings): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool: createPool(poolOptions(settings)) }) });
+/**
+ * The statements every new connection runs before anything else. The session runs in UTC, so
+ * `current_timestamp` written by the server agrees with the UTC the driver writes. The statement
+ * limit has a different name and unit on each server: MariaDB's max_statement_time is in seconds
+ * and stops any statement, MySQL's max_execution_time is in milliseconds and stops reads only.
+ */
+export function sessionStatements(isMariaDb: boolean, limits: SessionLimits): string[] {
+  const statements = ["SET time_zone = '+00:00'"];
+  const ms = limits.statementTimeoutMs;
+  if (ms !== undefined) {
+    if (!Number.isInteger(ms) || ms <= 0) throw new Error(`statementTimeoutMs must be a positive whole number of ms, got ${ms}`);
+    statements.push(isMariaDb ? `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}` : `SET SESSION max_execution_time = ${ms}`);
+  }
+  return statements;
+}
+
+export function createDb(settings: MysqlSettings, limits: SessionLimits = {}): Kysely<Database> {
+  const pool = createPool(poolOptions(settings, limits));
+  // mysql2 runs a connection's commands in order, so these run before the first query it is lent for.
+  pool.on('connection', (connection) => {
+    const raw = connection as unknown as Connection & { _isMariaDB?: boolean };
+    for (const statement of sessionStatements(Boolean(raw._isMariaDB), limits)) {
+      raw.query(statement, (error) => {
+        // A session without its settings must not serve queries: drop it, and the next use opens another.
+        if (error) raw.destroy();
+      });
+    }
+  });
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+}
+
+/** The pool refused to queue one more request for a connection. */
+export function isPoolQueueFull(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Queue limit reached.';
+}
+
+/** The server stopped a statement at its time limit (MariaDB 1969, MySQL 3024). */
+export function isStatementTimeout(error: unknown): boolean {
+  const errno = (error as { errno?: number } | null)?.errno;
+  return errno === 1969 || errno === 3024;
 }

@@ -1,11 +1,18 @@
-import { API_ROLES, createApiKey, listApiKeys, revokeApiKey } from '../../db/queries/api-keys';
+import { API_ROLES, ApiKeyNameError, checkApiKeyName, createApiKey, listApiKeys, revokeApiKey } from '../../db/queries/api-keys';
 import type { ApiRole } from '../../db/database';
 import type { CliContext } from '../context';
 import { CliError, printResult, table } from '../output';
 
 export async function runApiKeyCreate(ctx: CliContext, options: { role: string; name?: string }, json: boolean): Promise<void> {
   if (!API_ROLES.includes(options.role as ApiRole)) throw new CliError(`role: expected one of ${API_ROLES.join(', ')}, got "${options.role}"`);
-  const created = await createApiKey(ctx.database(), { role: options.role as ApiRole, name: options.name ?? `${options.role} key` });
+  const name = options.name ?? `${options.role} key`;
+  try {
+    checkApiKeyName(name);
+  } catch (error) {
+    if (error instanceof ApiKeyNameError) throw new CliError(`--name: ${error.message}`);
+    throw error;
+  }
+  const created = await createApiKey(ctx.database(), { role: options.role as ApiRole, name });
   printResult(json, created, () => `key ${created.id} (${created.role}): ${created.key}\nshown once; send it as Authorization: Bearer <key>`);
 }
 

@@ -8,14 +8,32 @@ export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 
+/** A key's name is written into every audit row its holder causes (reviewer, changed_by): short, printable, one line. */
+export const API_KEY_NAME_MAX_CHARS = 100;
+
+export class ApiKeyNameError extends Error {
+  override name = 'ApiKeyNameError';
+}
+
+export function checkApiKeyName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') throw new ApiKeyNameError('the key name is empty');
+  const length = [...trimmed].length;
+  if (length > API_KEY_NAME_MAX_CHARS) throw new ApiKeyNameError(`the key name has ${length} characters; at most ${API_KEY_NAME_MAX_CHARS}`);
+  // Control characters would forge lines in logs and break cells; lone surrogates cannot be stored.
+  if (/[\p{Cc}\p{Cs}]/u.test(trimmed)) throw new ApiKeyNameError('the key name holds a control character or an unpaired surrogate');
+  return trimmed;
+}
+
 /** Creates a key and returns it once; only its hash is stored. */
 export async function createApiKey(db: Kysely<Database>, args: { role: ApiRole; name: string }): Promise<{ id: number; key: string; role: ApiRole; name: string }> {
+  const name = checkApiKeyName(args.name);
   const key = `ecg_${randomBytes(24).toString('base64url')}`;
   const result = await db
     .insertInto('api_keys')
-    .values({ name: args.name, role: args.role, key_hash: hashApiKey(key), key_prefix: key.slice(0, 10) })
+    .values({ name, role: args.role, key_hash: hashApiKey(key), key_prefix: key.slice(0, 10) })
     .executeTakeFirstOrThrow();
-  return { id: Number(result.insertId), key, role: args.role, name: args.name };
+  return { id: Number(result.insertId), key, role: args.role, name };
 }
 
 export async function findActiveApiKey(db: Kysely<Database>, key: string): Promise<{ id: number; role: ApiRole; name: string } | undefined> {

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, ModelStage } from '../database';
+import { fitVarchar } from '../fit-column';
 
 // The model registry: a model's stage and the history that explains it change together, in one
 // transaction, so "which model was in production at time T, and why?" always has one answer.
@@ -173,9 +174,10 @@ async function entriesOfEarlierAttempt(
 
 async function writeStageChange(trx: Transaction<Database>, model: LockedModel, to: ModelStage, at: Date, request: StageChangeRequest): Promise<StageHistoryEntry> {
   await trx.updateTable('models').set({ stage: to }).where('id', '=', model.id).execute();
+  const changedBy = fitVarchar(request.by);
   const result = await trx
     .insertInto('model_stage_history')
-    .values({ model_id: model.id, from_stage: model.stage, to_stage: to, changed_at: at, changed_by: request.by, reason: request.reason, workflow_id: request.workflowId })
+    .values({ model_id: model.id, from_stage: model.stage, to_stage: to, changed_at: at, changed_by: changedBy, reason: request.reason, workflow_id: request.workflowId })
     .executeTakeFirstOrThrow();
   const entry: StageHistoryEntry = {
     id: Number(result.insertId),
@@ -184,7 +186,7 @@ async function writeStageChange(trx: Transaction<Database>, model: LockedModel, 
     fromStage: model.stage,
     toStage: to,
     changedAt: at,
-    changedBy: request.by,
+    changedBy,
     reason: request.reason,
     workflowId: request.workflowId,
   };

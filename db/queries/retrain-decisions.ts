@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, RetrainDecisionTable } from '../database';
 import { promoteWithin, type PromotionTarget, type StageChangeOutcome } from './registry';
+import { fitVarchar } from '../fit-column';
 
 export interface RetrainDecisionInput {
   workflowId: string;
@@ -48,7 +49,7 @@ export async function applyRetrainDecision(
       champion_tag: input.championTag,
       promoted: input.promoteTo === 'production' ? 1 : 0,
       reason: input.reason,
-      decided_by: input.decidedBy,
+      decided_by: fitVarchar(input.decidedBy),
       details: JSON.stringify({ ...input.details, stageChange }),
       decided_at: decidedAt,
     };

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database';
+import { fitVarchar } from '../fit-column';
 
 export interface ReviewInput {
   ecgId: number;
@@ -49,7 +50,7 @@ export async function recordReview(db: Kysely<Database>, input: ReviewInput): Pr
       .values({
         ecg_id: input.ecgId,
         prediction_id: input.predictionId ?? null,
-        reviewer: input.reviewer,
+        reviewer: fitVarchar(input.reviewer),
         previous_label: previousLabel === null ? null : Number(previousLabel),
         new_label: Number(input.newLabel),
         note: input.note ?? null,
@@ -85,7 +86,7 @@ export async function undoReview(db: Kysely<Database>, request: UndoRequest): Pr
     if (!request.mayUndoAnyone && (review.api_key_id === null || review.api_key_id !== request.apiKeyId)) {
       throw new ReviewRefused('not_yours', `review ${review.id} was made by another reviewer; only they (or an engineer) may undo it`);
     }
-    await trx.updateTable('reviews').set({ undone_at: new Date(), undone_by: request.by }).where('id', '=', review.id).execute();
+    await trx.updateTable('reviews').set({ undone_at: new Date(), undone_by: fitVarchar(request.by) }).where('id', '=', review.id).execute();
     const reviewedLabel = await refreshLatestReview(trx, review.ecg_id);
     return { ecgId: Number(review.ecg_id), reviewedLabel };
   });
