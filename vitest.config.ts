@@ -14,6 +14,8 @@ export default defineConfig({
     // The suite pins TensorFlow.js's wasm backend (workers inherit it), so its figures and seeded
     // results do not depend on whether scripts/setup-tfjs-node.sh built the native one; the native
     // backend has its own tests, which run when it loads.
-    env: { ECGFLOW_TF_BACKEND: process.env.ECGFLOW_TF_BACKEND ?? 'wasm' },
+    // Rate limits off in effect: a test file sends hundreds of requests from 127.0.0.1 in seconds.
+    // tests/attacks/ starts its API processes with the limits of production, or smaller ones.
+    env: { ECGFLOW_TF_BACKEND: process.env.ECGFLOW_TF_BACKEND ?? 'wasm', API_RATE_LIMIT_MAX_PER_IP: '1000000', API_RATE_LIMIT_MAX_PER_KEY: '1000000' },
   },
 });

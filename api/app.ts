@@ -4,6 +4,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installAuth } from './auth';
+import { answerUnknownPathsFirst, notFoundBody } from './not-found';
+import { installRateLimits } from './rate-limits';
 import { handleError } from './errors';
 import { healthRoutes } from './routes/health';
 import { auditRoutes } from './routes/audit';
@@ -28,7 +30,14 @@ export interface BuildAppOptions {
 export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Promise<ApiApp> {
   const app = Fastify({
     logger: options.logger ?? false,
+    // Small for every route; only the upload route raises it for itself.
     bodyLimit: deps.config.API_BODY_LIMIT_BYTES,
+    // Node's own limits are switched off by Fastify unless given: a client sending slowly would hold a socket forever.
+    requestTimeout: deps.config.API_REQUEST_TIMEOUT_MS,
+    connectionTimeout: deps.config.API_CONNECTION_TIMEOUT_MS,
+    // Node checks those limits every connectionsCheckingInterval (30 s unless told): check every second.
+    http: { headersTimeout: Math.min(deps.config.API_REQUEST_TIMEOUT_MS, 30_000), connectionsCheckingInterval: 1000 },
+    trustProxy: deps.config.API_TRUST_PROXY,
     genReqId: (req) => {
       const id = req.headers['x-request-id'];
       return typeof id === 'string' && CLIENT_REQUEST_ID.test(id) ? id : randomUUID();
@@ -37,12 +46,14 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, requestId: request.id });
-  });
+  app.setNotFoundHandler((request, reply) => void reply.status(404).send(notFoundBody(request)));
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Answered before its body arrived (401, 404, 413, 429): close rather than read and discard the rest.
+    if (!request.raw.complete) void reply.header('connection', 'close');
   });
+  const limitKey = await installRateLimits(app, deps.config);
+  answerUnknownPathsFirst(app);
 
   await app.register(swagger, {
     openapi: {
@@ -53,7 +64,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  installAuth(app, deps);
+  installAuth(app, deps, limitKey);
   refuseIllFormedText(app);
   await installMetrics(app, deps, new ApiMetrics());
   installWorkflowIdLogging(app);

@@ -1,14 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './errors';
 import { ApiKeyCache } from './key-cache';
+import type { KeyRateLimit } from './rate-limits';
 import { allows } from './roles';
 import type { ApiApp, ApiDeps } from './types';
 
 /** Checks `Authorization: Bearer <key>` against the hashed keys before any route that needs a permission — on request, before the body is read or validated, so a stranger gets 401, not our schemas. */
-export function installAuth(app: ApiApp, deps: ApiDeps): void {
+export function installAuth(app: ApiApp, deps: ApiDeps, limitKey: KeyRateLimit): void {
   const keys = new ApiKeyCache(deps.db, deps.config.API_KEY_CACHE_MS);
   app.decorateRequest('apiKey', null);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const permission = request.routeOptions.config?.permission;
     if (!permission) return;
     const key = bearerKey(request.headers.authorization);
@@ -18,6 +19,7 @@ export function installAuth(app: ApiApp, deps: ApiDeps): void {
       throw new HttpError(403, 'forbidden', `the ${found.role} role may not ${permission} (key ${found.id})`);
     }
     request.apiKey = found;
+    await limitKey(request, reply);
   });
 }
 

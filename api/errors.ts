@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isPoolQueueFull, isStatementTimeout } from '../db/connect';
 
 /** A client error with the field and the rule it broke, answered as JSON with its status. */
 export class HttpError extends Error {
@@ -44,6 +45,12 @@ export function handleError(error: FastifyError | HttpError | Error, request: Fa
     } satisfies ErrorBody);
     return;
   }
+  const shed = overloadAnswer(error);
+  if (shed) {
+    request.log.warn({ err: error }, shed.message);
+    void reply.status(503).header('retry-after', '1').send({ ...shed, requestId: request.id } satisfies ErrorBody);
+    return;
+  }
   const status = fastifyError.statusCode ?? 500;
   if (status < 500) {
     void reply.status(status).send({ error: fastifyError.code ?? 'bad_request', message: fastifyError.message, requestId: request.id } satisfies ErrorBody);
@@ -59,4 +66,11 @@ function validationField(context: string | undefined, instancePath: string | und
   const leaf = missing.missingProperty ?? missing.additionalProperty;
   const name = [path, leaf].filter(Boolean).join('.');
   return `${context ?? 'body'}${name ? `.${name}` : ''}`;
+}
+
+/** The deliberate 503s: the API sheds load instead of queueing without end or running a query without end. */
+function overloadAnswer(error: unknown): { error: string; message: string } | undefined {
+  if (isPoolQueueFull(error)) return { error: 'overloaded', message: 'too many requests are waiting for the database; retry shortly' };
+  if (isStatementTimeout(error)) return { error: 'query_timeout', message: 'the query ran past the statement time limit and was stopped; narrow the filters (a day, a source, a model) and retry' };
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs';
+import { LRUCache } from 'lru-cache';
 import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../activities/stored-model';
 import type { BackendPreference } from '../ml/backend';
 import { initTensorFlow, type TensorFlow } from '../ml/backend';
@@ -23,11 +24,28 @@ export type BeatExplanation =
   | { reconstruction: number[]; absoluteError: number[]; explanation: string }
   | { reconstruction: null; absoluteError: null; explanation: string };
 
-/** Loads stored models on first use and explains beats with them. */
+/**
+ * Loads stored models on first use and explains beats with them. At most `size` stay loaded: a
+ * caller walking every model's beats must not grow the API's memory one model at a time.
+ */
 export class ModelCache {
-  private readonly loaded = new Map<number, Promise<LoadedModel>>();
+  private readonly loaded: LRUCache<number, Promise<LoadedModel>>;
 
-  constructor(private readonly backend: BackendPreference) {}
+  constructor(
+    private readonly backend: BackendPreference,
+    size: number,
+  ) {
+    this.loaded = new LRUCache({
+      max: size,
+      // A model being used by a request when it is evicted is freed once that request is done with it.
+      dispose: (pending) => void pending.then((m) => setImmediate(() => m.model.dispose()), () => undefined),
+    });
+  }
+
+  /** How many models are loaded (or loading) now. */
+  get size(): number {
+    return this.loaded.size;
+  }
 
   /** `readRow` is called only on a cache miss, so a loaded model's weights are not read again. */
   async explain(modelId: number, readRow: () => Promise<StoredModelRow | undefined>, samples: Float32Array): Promise<BeatExplanation> {
@@ -65,7 +83,6 @@ export class ModelCache {
   }
 
   dispose(): void {
-    for (const pending of this.loaded.values()) void pending.then((m) => m.model.dispose(), () => undefined);
     this.loaded.clear();
   }
 }

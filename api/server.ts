@@ -7,7 +7,8 @@ import { buildApp } from './app';
 /** Serves the API until SIGINT/SIGTERM; `ecgflow api` runs this. Logs are JSON with request ids. */
 export async function runApi(): Promise<void> {
   const config = loadConfig();
-  const db = createDb(config.mysql);
+  // Every API query runs under a time limit, and requests beyond the pool's queue are refused at once (503).
+  const db = createDb(config.mysql, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS, queueLimit: config.API_DB_QUEUE_LIMIT });
   let client: Promise<Client> | undefined;
   const temporal = () => {
     client ??= connectClient(config).catch((error: unknown) => {

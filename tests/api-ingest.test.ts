@@ -127,7 +127,7 @@ describe('the HTTP API: uploading beats', () => {
   });
 
   it('answers 413 with JSON when a body or an uploaded file is over the limit', async () => {
-    const small: ApiApp = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_BODY_LIMIT_BYTES: 4096 } });
+    const small: ApiApp = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_UPLOAD_LIMIT_BYTES: 4096 } });
     await small.ready();
     try {
       const { key } = await createApiKey(t.db, { role: 'engineer', name: 'small limit' });

@@ -594,9 +594,9 @@ describe('the HTTP API: property-based bad input on every route', () => {
     expect(changedTables(before, await tableState(t.db, tables))).toEqual([]);
   });
 
-  it('answers 413 to any JSON, text/csv or multipart upload over API_BODY_LIMIT_BYTES and writes nothing; anything under it is not refused for its size', async () => {
+  it('answers 413 to any JSON, text/csv or multipart upload over API_UPLOAD_LIMIT_BYTES (any other body over API_BODY_LIMIT_BYTES) and writes nothing; anything under it is not refused for its size', async () => {
     const LIMIT = 4096;
-    const small: ApiApp = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_BODY_LIMIT_BYTES: LIMIT } });
+    const small: ApiApp = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_BODY_LIMIT_BYTES: LIMIT, API_UPLOAD_LIMIT_BYTES: LIMIT } });
     await small.ready();
     const { key } = await createApiKey(t.db, { role: 'engineer', name: 'small limit fuzz' });
     const postRoutes = routes.filter((r) => r.method === 'POST').map((r) => r.route.replace(/:tag/, seeded.tags[0]!).replace(/:id/, String(seeded.beats[0])));

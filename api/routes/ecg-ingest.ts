@@ -52,7 +52,8 @@ const FORM_FIELDS = Object.keys(Options).length;
 
 /** POST /ecgs: the CLI's ingest over HTTP — same validation, same all-or-nothing rule, same report. */
 export async function ecgIngestRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  const limit = deps.config.API_BODY_LIMIT_BYTES;
+  // The one route whose bodies may be large; every other route keeps the app's small limit.
+  const limit = deps.config.API_UPLOAD_LIMIT_BYTES;
   // Bounded as a whole: one file up to the body limit, and no more (or longer) fields than the options.
   // preservePath: the file name becomes the source as sent; it never names a file on this server.
   await app.register(multipart, {
@@ -66,6 +67,7 @@ export async function ecgIngestRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     '/ecgs',
     {
       config: { permission: 'ingest' },
+      bodyLimit: limit,
       schema: {
         tags: ['ingest'],
         description: 'Upload beats as JSON, as a CSV/TSV body, or as a CSV/TSV/xlsx file in multipart/form-data (field "file").',

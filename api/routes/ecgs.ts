@@ -39,7 +39,7 @@ const Beat = Type.Object({
 
 /** GET /ecgs/{id}: one beat, its labels and every model's verdict, explained by recomputing the model's output. */
 export async function ecgReadRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  const models = new ModelCache(deps.config.ECGFLOW_TF_BACKEND);
+  const models = new ModelCache(deps.config.ECGFLOW_TF_BACKEND, deps.config.API_MODEL_CACHE_SIZE);
   app.addHook('onClose', async () => models.dispose());
 
   app.get(

@@ -80,7 +80,11 @@ const RetrainBody = Type.Object(
 );
 
 const Window = { date: Type.Optional(Day), from: Type.Optional(Day), to: Type.Optional(Day), modelTag: Type.Optional(Tag) };
-const ScoreBody = Type.Object({ ...Window, chunkSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }, { additionalProperties: false });
+/** Chunks smaller than this only multiply activities and round trips (each chunk is one activity's write). */
+export const MIN_CHUNK_SIZE = 100;
+/** A year and a day of beats per run: backfilling more is several runs, not one that never ends. */
+export const MAX_RUN_DAYS = 366;
+const ScoreBody = Type.Object({ ...Window, chunkSize: Type.Optional(Type.Integer({ minimum: MIN_CHUNK_SIZE, maximum: 1_000_000 })) }, { additionalProperties: false });
 const DriftBody = Type.Object(
   {
     ...Window,
@@ -222,11 +226,17 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
 
 /** Scoring and drift need a date, or from and to; the calendar check (2026-02-30) is beyond the schema's pattern. */
 function checkWindow(window: { date?: string; from?: string; to?: string }) {
+  let range;
   try {
-    return dayRangeOf(window);
+    range = dayRangeOf(window);
   } catch (error) {
     throw invalidBody(error, window.date === undefined && window.from !== undefined ? 'to' : 'date');
   }
+  const days = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+  if (days > MAX_RUN_DAYS) {
+    throw new HttpError(400, 'invalid_request', `body.to: the range covers ${days} days; at most ${MAX_RUN_DAYS} per run`, 'body.to', { rule: 'max_days' });
+  }
+  return range;
 }
 
 /** Training windows may be open at either end. */

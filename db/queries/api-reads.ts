@@ -39,6 +39,9 @@ type PageRowOfMysql = Omit<PredictionPageRow, 'modelTag' | 'isAnomalous' | 'know
 /**
  * One page of predictions in (ecg_id, model_id) order. This is the API's hottest read, so it is
  * written as SQL fragments: Kysely's builder cost more CPU per page than MariaDB's join did.
+ * `straight_join` keeps predictions first: with few predictions per beat MariaDB would otherwise
+ * scan all of `ecg` and sort (1.7 s for a first page of 10 at a million predictions, against
+ * under a millisecond walking the (ecg_id, model_id) key).
  */
 export async function listPredictionPage(db: Kysely<Database>, filter: PredictionPageFilter): Promise<PredictionPageRow[]> {
   if (filter.window) return listPredictionPageOfWindow(db, filter.window, filter);
@@ -65,7 +68,7 @@ export async function listPredictionPage(db: Kysely<Database>, filter: Predictio
   const { rows } = await sql<PageRowOfMysql>`
     select p.ecg_id as ecgId, p.model_id as modelId, e.source, e.source_row as sourceRow, e.recorded_at as recordedAt,
            p.score, p.threshold, p.is_anomalous as isAnomalous, e.is_anomalous as knownAnomalous, e.reviewed_label as reviewedLabel
-    from predictions p join ecg e on e.id = p.ecg_id
+    from predictions p straight_join ecg e on e.id = p.ecg_id
     ${where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``}
     order by p.ecg_id, p.model_id
     limit ${filter.limit}`.execute(db);
