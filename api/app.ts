@@ -10,7 +10,7 @@ import { handleError } from './errors';
 import { healthRoutes } from './routes/health';
 import { auditRoutes } from './routes/audit';
 import { installMetrics } from './routes/metrics';
-import { ApiMetrics } from './metrics';
+import { apiMetricsFor, type ApiMetrics } from './metrics';
 import { installWorkflowIdLogging } from './log-context';
 import { dataRoutes } from './read-routes';
 import { startWorkRoutes } from './routes/start-work';
@@ -24,6 +24,8 @@ const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,64}$/;
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** What /metrics serves; runApi shares it with the API_METRICS_PORT listener. */
+  metrics?: ApiMetrics;
 }
 
 /** The HTTP API: thin — it validates, starts workflows and reads results. */
@@ -66,7 +68,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   installAuth(app, deps, limitKey);
   refuseIllFormedText(app);
-  await installMetrics(app, deps, new ApiMetrics());
+  await installMetrics(app, deps, options.metrics ?? apiMetricsFor(deps));
   installWorkflowIdLogging(app);
 
   await app.register(async (scope) => healthRoutes(scope as ApiApp, deps));

@@ -3,6 +3,8 @@ import { connectClient } from '../client/pipelines';
 import { createDb } from '../db/connect';
 import type { Client } from '@temporalio/client';
 import { buildApp } from './app';
+import { apiMetricsFor } from './metrics';
+import { buildMetricsApp } from './routes/metrics';
 
 /** Serves the API until SIGINT/SIGTERM; `ecgflow api` runs this. Logs are JSON with request ids. */
 export async function runApi(): Promise<void> {
@@ -17,11 +19,15 @@ export async function runApi(): Promise<void> {
     });
     return client;
   };
+  const metrics = apiMetricsFor({ db, config });
   const app = await buildApp(
     { db, temporal, config },
-    { logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] } },
+    { logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] }, metrics },
   );
+  // With API_METRICS_PORT, /metrics is served by a listener of its own, from the same registry.
+  const metricsApp = config.API_METRICS_PORT === undefined ? undefined : await buildMetricsApp(metrics, config, app.log.child({ listener: 'metrics' }));
   const close = async () => {
+    await metricsApp?.close();
     await app.close();
     await db.destroy();
     if (client) await (await client.catch(() => undefined))?.connection.close();
@@ -30,5 +36,6 @@ export async function runApi(): Promise<void> {
   process.once('SIGINT', () => void close());
   process.once('SIGTERM', () => void close());
   const address = await app.listen({ host: config.API_HOST, port: config.API_PORT });
-  app.log.info({ address, docs: `${address}/api/docs` }, 'api ready');
+  const metricsAddress = await metricsApp?.listen({ host: config.API_METRICS_HOST ?? config.API_HOST, port: config.API_METRICS_PORT });
+  app.log.info({ address, docs: `${address}/api/docs`, metrics: `${metricsAddress ?? address}/metrics` }, 'api ready');
 }

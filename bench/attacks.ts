@@ -3,8 +3,9 @@
 // by status, the probe's worst wait, the API's peak RSS and the temp bytes it left behind.
 import { attackFresh, ATTACK_HEADER, formatAttackRow, type AttackScenario } from '../tests/attacks/harness/run';
 import { API_LIMIT_SCENARIOS } from '../tests/attacks/scenarios/api-limits';
+import { metricsScenarios } from '../tests/attacks/scenarios/metrics';
 
-const SCENARIOS: AttackScenario[] = [...API_LIMIT_SCENARIOS];
+const SCENARIOS: AttackScenario[] = [...API_LIMIT_SCENARIOS, ...metricsScenarios];
 
 const rows: string[] = [];
 for (const [i, scenario] of SCENARIOS.entries()) {

@@ -8,6 +8,9 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** docker compose passes an unset `${VAR:-}` as an empty string: that means unset, not an invalid value. */
+const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
 const envSchema = z
   .object({
     DATABASE_URL: z.string().url().optional(),
@@ -58,6 +61,13 @@ const envSchema = z
     API_MODEL_CACHE_SIZE: z.coerce.number().int().min(1).max(100).default(4),
     /** How long the API trusts a verified key before asking MySQL again: the longest a revoked key keeps working. 0 asks every time. */
     API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+    /** /metrics reads the pipeline gauges from MySQL at most this often (ms), however often it is scraped; 0 reads at every scrape. */
+    API_METRICS_REFRESH_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    /** When set, /metrics is served on this port (of API_METRICS_HOST, default API_HOST) and no longer on API_PORT. */
+    API_METRICS_PORT: z.preprocess(emptyAsUnset, port.optional()),
+    API_METRICS_HOST: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
+    /** When set, /metrics answers only `Authorization: Bearer <this token>` (401 otherwise). */
+    API_METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'at least 16 characters').regex(/^\S+$/, 'no spaces').optional()),
     /** Outside development the processes refuse to start with a well-known default password. */
     ECGFLOW_ENV: z.enum(['development', 'production']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -19,6 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('`ecgflow api` logs: JSON lines with request and workflow ids, never a key', () => {
+  const metricsToken = 'metrics-token-THAT-MUST-NEVER-BE-LOGGED';
   let t: TestDatabase;
   let p: TestPipeline;
   let api: ChildProcess;
@@ -32,7 +33,7 @@ describe('`ecgflow api` logs: JSON lines with request and workflow ids, never a 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, [CLI, 'api'], {
-      env: { ...process.env, ...p.env, API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'info' },
+      env: { ...process.env, ...p.env, API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'info', API_METRICS_TOKEN: metricsToken },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     api.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -83,6 +84,12 @@ describe('`ecgflow api` logs: JSON lines with request and workflow ids, never a 
     const start = (await started.json()) as { workflowId: string };
     expect(started.status, JSON.stringify(start)).toBe(202);
     await p.client.workflow.getHandle(start.workflowId).terminate('log test: no worker runs it');
+    const scraped = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}`, 'x-request-id': 'log-test-metrics-1' } });
+    expect(scraped.status).toBe(200);
+    await scraped.text();
+    const wrongToken = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}-wrong` } });
+    expect(wrongToken.status).toBe(401);
+    await wrongToken.text();
 
     api.kill('SIGTERM');
     await new Promise((resolve) => api.once('exit', resolve));
@@ -90,6 +97,7 @@ describe('`ecgflow api` logs: JSON lines with request and workflow ids, never a 
     expect(output).not.toContain(auditor.key);
     expect(output).not.toContain(unknownKey);
     expect(output).not.toContain(scheduler.key);
+    expect(output).not.toContain(metricsToken);
     expect(output.toLowerCase()).not.toContain('bearer');
 
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -98,6 +106,8 @@ describe('`ecgflow api` logs: JSON lines with request and workflow ids, never a 
     expect(completed('log-test-refused-1')).toMatchObject({ res: { statusCode: 401 } });
     expect(completed('log-test-start-1')).toMatchObject({ workflowId: start.workflowId, res: { statusCode: 202 } });
     expect(completed(exportRequestId)).toMatchObject({ res: { statusCode: 200 } });
+    expect(completed('log-test-metrics-1')).toMatchObject({ res: { statusCode: 200 } });
+    expect(lines.find((l) => l.msg === 'api ready')).toMatchObject({ metrics: `${base}/metrics` });
     expect(lines.find((l) => l.reqId === 'log-test-read-1' && l.msg === 'incoming request')).toMatchObject({ req: { method: 'GET', url: `/api/v1/workflows/${workflowId}` } });
   });
 });
