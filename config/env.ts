@@ -11,6 +11,20 @@ const port = z.coerce.number().int().min(1).max(65535);
 /** docker compose passes an unset `${VAR:-}` as an empty string: that means unset, not an invalid value. */
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
+/**
+ * Limits on what an .xlsx upload may unpack to, checked against the zip's central directory
+ * before anything is inflated (see ingest/xlsx-rows.ts). Read on their own by loadIngestLimits,
+ * since the ingest readers run in the CLI, the worker and the API alike.
+ */
+const ingestLimitSettings = {
+  /** Sum of the uncompressed sizes of a workbook's entries. */
+  INGEST_XLSX_MAX_UNCOMPRESSED_BYTES: z.coerce.number().int().min(1024).default(1024 ** 3),
+  /** Largest uncompressed/compressed size of one entry over 1 MiB; real beats compress 5 to 10 times. */
+  INGEST_XLSX_MAX_COMPRESSION_RATIO: z.coerce.number().min(1).default(100),
+  /** Uncompressed size of xl/sharedStrings.xml, which is held in memory while the sheet is read. */
+  INGEST_XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 2),
+};
+
 const envSchema = z
   .object({
     DATABASE_URL: z.string().url().optional(),
@@ -70,6 +84,7 @@ const envSchema = z
     API_METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'at least 16 characters').regex(/^\S+$/, 'no spaces').optional()),
     /** Outside development the processes refuse to start with a well-known default password. */
     ECGFLOW_ENV: z.enum(['development', 'production']).default('development'),
+    ...ingestLimitSettings,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Defaults of `ecgflow schedule apply`: when the daily pipeline runs, and whether severe drift retrains.
     ECGFLOW_SCHEDULE_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM on a 24-hour clock').default('02:00'),
@@ -147,6 +162,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+const ingestLimitSchema = z.object(ingestLimitSettings);
+export type IngestLimits = z.infer<typeof ingestLimitSchema>;
+
+/** Only the ingest limits, so a reader need not parse (or depend on) the rest of the environment. */
+export function loadIngestLimits(env: NodeJS.ProcessEnv = process.env): IngestLimits {
+  const parsed = ingestLimitSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;

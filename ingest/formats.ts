@@ -1,6 +1,6 @@
 import { SAMPLES_PER_BEAT, encodeBeat } from '../ml/beat';
 import { IngestError } from './errors';
-import { cellNumber, isEmptyCell, showCell } from './numbers';
+import { MAX_CELL_CHARS, cellNumber, isEmptyCell, isOverlongCell, showCell } from './numbers';
 import type { Cell, RawRow } from './rows';
 
 export const INGEST_FORMATS = ['tutorial', 'ucr', 'unlabelled'] as const;
@@ -111,8 +111,11 @@ export function interpretRow(
 ): ParsedBeat | string {
   const layout = LAYOUTS[format];
   const { cells } = row;
+  if (row.problem !== undefined) return row.problem;
   if (cells.length === 0) return 'empty line';
   if (cells.length !== layout.width) return `${layout.widthMessage}, got ${cells.length}`;
+  const overlong = cells.findIndex(isOverlongCell);
+  if (overlong >= 0) return `column ${overlong + 1} is longer than ${MAX_CELL_CHARS} characters, too long for a number: ${showCell(cells[overlong])}`;
 
   let labels = UNLABELLED;
   if (!ignoreLabels && layout.labelIndex !== undefined) {

@@ -91,7 +91,8 @@ async function ingestRows(trx: Kysely<Database>, options: ResolvedIngestOptions)
       }
       if (rowsRead % PROGRESS_EVERY_ROWS === 0) await options.onProgress?.(rowsRead);
     }
-    if (format === undefined) throw new IngestError(`${options.fileName} is empty: no beats to ingest`);
+    // A file whose only rows were lines too long to split has no format either, but it has bad rows: it is not empty.
+    if (format === undefined && rejected.total === 0) throw new IngestError(`${options.fileName} is empty: no beats to ingest`);
     if (!options.skipInvalid && rejected.total > 0) {
       const report = reportOf(options, 0, 0, rejected);
       throw new IngestError(describeRejectedFile(options.fileName, report), report);
