@@ -34,7 +34,7 @@ export interface AttackScenario {
 }
 
 /** Runs a scenario against a target while a probe asks /healthz every 100 ms and the API's memory is sampled. */
-export async function runAttack(target: AttackTarget, scenario: AttackScenario, settleMs = 1000): Promise<AttackResult> {
+export async function runAttack(target: AttackTarget, scenario: AttackScenario, settleMs = 1000, attack = scenario.name): Promise<AttackResult> {
   await scenario.prepare?.(target);
   const countsBefore = await tableCounts(target.t.db);
   const rss = new RssSampler(target.pid);
@@ -47,7 +47,7 @@ export async function runAttack(target: AttackTarget, scenario: AttackScenario, 
   const peakRssBytes = await rss.stop();
   const left = await filesLeft(target.tmpDir);
   const result: AttackResult = {
-    attack: scenario.name,
+    attack,
     tally,
     probeWorstMs: probed.worstMs,
     probeFailures: probed.failures,
@@ -62,9 +62,9 @@ export async function runAttack(target: AttackTarget, scenario: AttackScenario, 
   return result;
 }
 
-/** Starts a fresh API for the scenario, runs it, stops the API. */
-export async function attackFresh(label: string, scenario: AttackScenario, settleMs?: number): Promise<AttackResult> {
-  const target = await startAttackTarget(label, scenario.env);
+/** Starts a fresh API for the scenario (of this checkout, or of the one whose CLI is given), runs it, stops the API. */
+export async function attackFresh(label: string, scenario: AttackScenario, settleMs?: number, cli?: string): Promise<AttackResult> {
+  const target = await startAttackTarget(label, scenario.env, cli);
   try {
     return await runAttack(target, scenario, settleMs);
   } finally {

@@ -24,8 +24,11 @@ export interface AttackTarget {
 
 const ARTIFACTS = path.join(projectRoot, 'test-artifacts', 'attacks');
 
-/** Starts the API as a separate process, exactly as `ecgflow api` runs, and waits until it logs "api ready". */
-export async function startAttackTarget(label: string, env: Record<string, string> = {}): Promise<AttackTarget> {
+/**
+ * Starts the API as a separate process, exactly as `ecgflow api` runs, and waits until it answers.
+ * `cli` may name another checkout's bin/ecgflow.mjs, so the bench can attack an older version side by side.
+ */
+export async function startAttackTarget(label: string, env: Record<string, string> = {}, cli = CLI): Promise<AttackTarget> {
   const t = await createTestDatabase(`atk_${label}`);
   const keys = {} as Record<ApiRole, string>;
   for (const role of API_ROLES) keys[role] = (await createApiKey(t.db, { role, name: `attack ${role}` })).key;
@@ -33,7 +36,7 @@ export async function startAttackTarget(label: string, env: Record<string, strin
   await mkdir(ARTIFACTS, { recursive: true });
   const tmpDir = await mkdtemp(path.join(ARTIFACTS, `${label}-tmp-`));
   const logFile = path.join(ARTIFACTS, `${label}-api.log`);
-  const child = spawn(process.execPath, [CLI, 'api'], {
+  const child = spawn(process.execPath, [cli, 'api'], {
     env: {
       ...process.env,
       ...t.env,
