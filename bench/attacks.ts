@@ -11,10 +11,11 @@ import path from 'node:path';
 import { projectRoot } from '../config/env';
 import { attackFresh, ATTACK_HEADER, formatAttackRow, type AttackResult, type AttackScenario } from '../tests/attacks/harness/run';
 import { API_LIMIT_SCENARIOS } from '../tests/attacks/scenarios/api-limits';
+import { EXPORT_SCENARIOS } from '../tests/attacks/scenarios/export';
 import { hostileFileScenarios } from '../tests/attacks/scenarios/hostile-files';
 import { metricsScenarios } from '../tests/attacks/scenarios/metrics';
 
-const SCENARIOS: AttackScenario[] = [...API_LIMIT_SCENARIOS, ...hostileFileScenarios, ...metricsScenarios];
+const SCENARIOS: AttackScenario[] = [...API_LIMIT_SCENARIOS, ...hostileFileScenarios, ...EXPORT_SCENARIOS, ...metricsScenarios];
 
 /** A detached worktree of `ref` sharing this checkout's node_modules; returns its CLI. */
 function baselineCli(ref: string): string {

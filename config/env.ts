@@ -73,6 +73,10 @@ const envSchema = z
     API_DB_QUEUE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(64),
     /** Stored models the API keeps loaded for explanations (least recently used ones are dropped). */
     API_MODEL_CACHE_SIZE: z.coerce.number().int().min(1).max(100).default(4),
+    /** Rows per sheet of the audit workbook at most; a longer sheet stops there and the file says so (Excel holds 1,048,576 rows). */
+    API_EXPORT_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+    /** Audit workbooks made at once, at most (each keeps a core busy while it writes); one more gets 503 with Retry-After. */
+    API_EXPORT_MAX_CONCURRENT: z.coerce.number().int().min(1).max(100).default(2),
     /** How long the API trusts a verified key before asking MySQL again: the longest a revoked key keeps working. 0 asks every time. */
     API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     /** /metrics reads the pipeline gauges from MySQL at most this often (ms), however often it is scraped; 0 reads at every scrape. */

@@ -1,5 +1,9 @@
+import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app';
+import { zipBacklogBytes } from '../api/export/sheet';
 import { formatDay } from '../common/dates';
 import { seedAuditRows, type AuditSeed } from './helpers/audit-seed';
 import { startTestApi, type TestApi } from './helpers/api';
@@ -149,5 +153,100 @@ describe('GET /api/v1/audit/export.xlsx', () => {
     expect((await api.call('GET', url, { as: 'scheduler' })).statusCode).toBe(403);
     expect((await api.call('GET', url, { as: 'reviewer' })).statusCode).toBe(403);
     expect((await api.call('GET', url, { as: 'auditor' })).statusCode).toBe(200);
+  });
+
+  const exportOf = async (app: { inject: TestApi['app']['inject'] }, query: string) => {
+    const response = await app.inject({ method: 'GET', url: `/api/v1/audit/export.xlsx?${query}`, headers: { authorization: `Bearer ${api.keys.auditor}` } });
+    expect(response.statusCode, response.body).toBe(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(response.rawPayload as unknown as ArrayBuffer);
+    return workbook;
+  };
+
+  it('stops a sheet at API_EXPORT_MAX_ROWS and says so in the sheet and in an "About this export" sheet it opens on', async () => {
+    const capped = await buildApp({ db: t.db, temporal: async () => p.client, config: { ...p.config, API_EXPORT_MAX_ROWS: 2 } });
+    try {
+      const cut = await exportOf(capped, `from=2026-11-01&to=${today}`);
+      expect(cut.worksheets.map((s) => s.name)).toEqual(['Workflow runs', 'Models', 'Stage history', 'Predictions per day', 'Reviews', 'Drift reports', 'About this export']);
+      expect(cut.views[0]?.activeTab).toBe(6);
+
+      const runs = cut.getWorksheet('Workflow runs')!;
+      // The two first runs, then a blank row, then the notice, outside the filter.
+      expect(runs.getCell('A2').value).toBe('train-exp-a');
+      expect(runs.getCell('A3').value).toBe('score-exp-2026-11-10');
+      expect(runs.autoFilter).toBe('A1:J3');
+      expect(runs.rowCount).toBe(5);
+      const notice = runs.getCell('A5');
+      expect(notice.value).toBe(`This sheet is incomplete: truncated at 2 of 4 rows (the limit per sheet). Narrow the date range (this export covers 2026-11-01 to ${today}) and export again to get every row.`);
+      expect(notice.font).toMatchObject({ bold: true, color: { argb: 'FFC00000' } });
+      expect(cut.getWorksheet('Predictions per day')!.getCell('A5').value).toMatch(/truncated at 2 of 3 rows/);
+      // Exactly at the cap is complete: no notice.
+      const reviews = cut.getWorksheet('Reviews')!;
+      expect(reviews.rowCount).toBe(3);
+      expect(reviews.autoFilter).toBe('A1:K3');
+
+      const about: string[] = [];
+      cut.getWorksheet('About this export')!.eachRow((row) => about.push((row.values as unknown[]).slice(1).map(String).join(' | ')));
+      expect(about[0]).toBe('INCOMPLETE EXPORT: "Workflow runs", "Predictions per day" stopped at the limit of 2 rows per sheet. Narrow the date range and export again to get every row.');
+      expect(about.slice(1)).toEqual([
+        `Range | 2026-11-01 to ${today}`,
+        'Rows per sheet at most | 2',
+        'Sheet | Rows in this file | Rows in the range | Complete?',
+        'Workflow runs | 2 | 4 | truncated',
+        'Models | 2 | 2 | complete',
+        'Stage history | 2 | 2 | complete',
+        'Predictions per day | 2 | 3 | truncated',
+        'Reviews | 2 | 2 | complete',
+        'Drift reports | 2 | 2 | complete',
+      ]);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('keeps hostile text as text: a leading =, +, -, @, tab or CR gets a quote, numbers stay numbers', async () => {
+    const hyperlink = '=HYPERLINK("http://x","y")';
+    await sql`insert into reviews (ecg_id, prediction_id, reviewer, previous_label, new_label, note, created_at)
+      values (${seed.beats.day10[1]}, null, '@SUM(1)', 0, 1, ${hyperlink}, '2025-06-10 10:00:00')`.execute(t.db);
+    await sql`insert into model_stage_history (model_id, from_stage, to_stage, changed_at, changed_by, reason, workflow_id)
+      values (${seed.modelA.id}, null, 'candidate', '2025-06-11 10:00:00', '+1+1', '-2+3', '\tcmd')`.execute(t.db);
+    await sql`insert into workflow_runs (workflow_id, run_id, workflow_type, model_tag, data_date, inputs, status, outcome, error, started_at, ended_at)
+      values ('=cmd|calc', 'r1', 'trainModel', '\r=1+1', null, '{}', 'completed', '{"note":"=2+2"}', null, '2025-06-12 10:00:00', null)`.execute(t.db);
+    const hostile = await exportOf(api.app, 'from=2025-06-01&to=2025-06-30');
+
+    const review = hostile.getWorksheet('Reviews')!.getRow(2);
+    expect(review.getCell(4).value).toBe("'@SUM(1)");
+    expect(review.getCell(7).value).toBe(`'${hyperlink}`);
+    expect(review.getCell(7).type).toBe(ExcelJS.ValueType.String);
+    expect(review.getCell(2).value).toBe(seed.beats.day10[1]);
+    expect(review.getCell(2).type).toBe(ExcelJS.ValueType.Number);
+    expect(review.getCell(6).value).toBe(1);
+
+    const stage = hostile.getWorksheet('Stage history')!.getRow(2);
+    expect((stage.values as unknown[]).slice(1)).toEqual(['exp-a', undefined, 'candidate', utc('2025-06-11T10:00:00Z'), "'+1+1", "'-2+3", "'\tcmd"]);
+
+    const run = hostile.getWorksheet('Workflow runs')!.getRow(2);
+    expect(run.getCell(1).value).toBe("'=cmd|calc");
+    // XML readers turn a lone CR into LF: the quote in front is what counts.
+    expect(run.getCell(4).value).toMatch(/^'[\r\n]=1\+1$/);
+    // A summary starts with its key, not with the hostile value.
+    expect(run.getCell(10).value).toBe('note==2+2');
+    for (const sheet of hostile.worksheets) sheet.eachRow((row) => row.eachCell((cell) => expect(cell.type, `${sheet.name}!${cell.address}`).not.toBe(ExcelJS.ValueType.Formula)));
+  });
+});
+
+describe('the streaming writer\'s backlog', () => {
+  // The export waits on it to keep memory bounded; it is read from exceljs internals, so an
+  // exceljs that hides them must fail here rather than quietly let a sheet pile up in memory.
+  it('is visible: rows written faster than the compressor takes them show as waiting bytes, and drain', async () => {
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: true, useSharedStrings: false });
+    const sheet = workbook.addWorksheet('x');
+    sheet.columns = [{ header: 'a', width: 10 }];
+    for (let i = 0; i < 20_000; i++) sheet.addRow([`row ${i} `.repeat(5)]).commit();
+    expect(zipBacklogBytes(sheet)).toBeGreaterThan(1024 * 1024);
+    sheet.commit();
+    await workbook.commit();
+    expect(zipBacklogBytes(sheet)).toBe(0);
   });
 });

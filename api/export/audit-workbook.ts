@@ -1,11 +1,13 @@
+import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database';
 import {
-  auditDriftReports, auditModels, auditPredictionsPerDay, auditReviews, auditRuns, auditStageHistory,
+  auditDriftPages, auditModelPages, auditPredictionDayPages, auditReviewPages, auditRunPages, auditStagePages,
+  countAuditDriftReports, countAuditModels, countAuditPredictionDays, countAuditReviews, countAuditRuns, countAuditStageChanges,
   type AuditDriftRow, type AuditModelRow, type AuditPredictionDayRow, type AuditReviewRow, type AuditRunRow, type AuditStageRow, type AuditWindow,
 } from '../../db/queries/audit-export';
-import { addTableSheet, type ColumnSpec } from './sheet';
+import { formatCount, WARNING_FONT, writeTableSheet, type ColumnSpec, type SheetLimits, type SheetOutcome, type SheetSource } from './sheet';
 
 export const AUDIT_SHEETS = ['Workflow runs', 'Models', 'Stage history', 'Predictions per day', 'Reviews', 'Drift reports'] as const;
 
@@ -85,22 +87,112 @@ const DRIFT_COLUMNS: ColumnSpec<AuditDriftRow>[] = [
   { header: 'Created', kind: 'datetime', value: (r) => r.createdAt },
 ];
 
-/** The audit workbook for a window: one typed, filterable sheet per kind of record. */
-export async function buildAuditWorkbook(db: Kysely<Database>, window: AuditWindow): Promise<Buffer> {
-  const [runs, models, stages, predictions, reviews, drift] = await Promise.all([
-    auditRuns(db, window), auditModels(db, window), auditStageHistory(db, window),
-    auditPredictionsPerDay(db, window), auditReviews(db, window), auditDriftReports(db, window),
-  ]);
-  const workbook = new ExcelJS.Workbook();
+export interface AuditWorkbookOptions {
+  /** Rows per sheet at most; a sheet with more stops there and says so. */
+  maxRowsPerSheet: number;
+  /** The days asked for, as the reader typed them: the notes name them. */
+  range: { from: string; to: string };
+}
+
+/** Where the workbook goes while it is made: a stream, and the pace and presence of its reader. */
+export interface WorkbookOutput {
+  sink: Writable;
+  /** Called once the first page is read: until then nothing needs to reach the client. */
+  begin(): void;
+  /** Resolves when the reader can take more; throws once it has gone away. */
+  room(): Promise<void>;
+}
+
+export interface AuditWorkbookSummary {
+  sheets: SheetOutcome[];
+  truncated: boolean;
+}
+
+export const ABOUT_SHEET = 'About this export';
+
+/**
+ * Streams the audit workbook for a window into `output`: one typed, filterable sheet per kind of
+ * record, written a page at a time, so memory stays bounded whatever the range. When a sheet
+ * stops at the cap, a last sheet says which and by how much, and the file opens on it.
+ */
+export async function writeAuditWorkbook(db: Kysely<Database>, window: AuditWindow, output: WorkbookOutput, options: AuditWorkbookOptions): Promise<AuditWorkbookSummary> {
+  // Shared strings would keep every distinct string of the file in memory until the end.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output.sink, useStyles: true, useSharedStrings: false });
   workbook.creator = 'ecgflow';
   workbook.created = new Date();
-  addTableSheet(workbook, 'Workflow runs', RUN_COLUMNS, runs);
-  addTableSheet(workbook, 'Models', MODEL_COLUMNS, models);
-  addTableSheet(workbook, 'Stage history', STAGE_COLUMNS, stages);
-  addTableSheet(workbook, 'Predictions per day', PREDICTION_COLUMNS, predictions);
-  addTableSheet(workbook, 'Reviews', REVIEW_COLUMNS, reviews);
-  addTableSheet(workbook, 'Drift reports', DRIFT_COLUMNS, drift);
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  try {
+    const limits: SheetLimits = {
+      maxRows: options.maxRowsPerSheet,
+      truncationHint: `Narrow the date range (this export covers ${options.range.from} to ${options.range.to}) and export again to get every row.`,
+      afterSlice: async () => {
+        output.begin();
+        await output.room();
+      },
+    };
+    const sheets: SheetOutcome[] = [];
+    for (const writeSheet of auditSheets(db, window)) {
+      sheets.push(await writeSheet(workbook, limits));
+      output.begin();
+    }
+    const truncated = sheets.some((s) => s.truncated);
+    if (truncated) writeAboutSheet(workbook, sheets, options);
+    await workbook.commit();
+    return { sheets, truncated };
+  } catch (error) {
+    abandon(workbook);
+    throw error;
+  }
+}
+
+type SheetWriter = (workbook: ExcelJS.stream.xlsx.WorkbookWriter, limits: SheetLimits) => Promise<SheetOutcome>;
+
+/** Binds a source to its row type, so sheets of different rows fit in one list. */
+function sheetOf<Row>(source: SheetSource<Row>): SheetWriter {
+  return (workbook, limits) => writeTableSheet(workbook, source, limits);
+}
+
+/** The sheets in workbook order, each with its pages and its full count. */
+function auditSheets(db: Kysely<Database>, window: AuditWindow): SheetWriter[] {
+  return [
+    sheetOf({ name: 'Workflow runs', columns: RUN_COLUMNS, pages: () => auditRunPages(db, window), countAll: () => countAuditRuns(db, window) }),
+    sheetOf({ name: 'Models', columns: MODEL_COLUMNS, pages: () => auditModelPages(db, window), countAll: () => countAuditModels(db, window) }),
+    sheetOf({ name: 'Stage history', columns: STAGE_COLUMNS, pages: () => auditStagePages(db, window), countAll: () => countAuditStageChanges(db, window) }),
+    sheetOf({ name: 'Predictions per day', columns: PREDICTION_COLUMNS, pages: () => auditPredictionDayPages(db, window), countAll: () => countAuditPredictionDays(db, window) }),
+    sheetOf({ name: 'Reviews', columns: REVIEW_COLUMNS, pages: () => auditReviewPages(db, window), countAll: () => countAuditReviews(db, window) }),
+    sheetOf({ name: 'Drift reports', columns: DRIFT_COLUMNS, pages: () => auditDriftPages(db, window), countAll: () => countAuditDriftReports(db, window) }),
+  ];
+}
+
+/** For an auditor opening the file cold: what is missing, and how to get it. */
+function writeAboutSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, sheets: SheetOutcome[], options: AuditWorkbookOptions): void {
+  const about = workbook.addWorksheet(ABOUT_SHEET);
+  about.columns = [{ width: 28 }, { width: 22 }, { width: 22 }, { width: 14 }];
+  const cut = sheets.filter((s) => s.truncated);
+  const warning = about.addRow([
+    `INCOMPLETE EXPORT: ${cut.map((s) => `"${s.name}"`).join(', ')} stopped at the limit of ${formatCount(options.maxRowsPerSheet)} rows per sheet. ` +
+      `Narrow the date range and export again to get every row.`,
+  ]);
+  warning.font = WARNING_FONT;
+  warning.commit();
+  about.addRow([]).commit();
+  about.addRow(['Range', `${options.range.from} to ${options.range.to}`]).commit();
+  about.addRow(['Rows per sheet at most', options.maxRowsPerSheet]).commit();
+  about.addRow([]).commit();
+  const header = about.addRow(['Sheet', 'Rows in this file', 'Rows in the range', 'Complete?']);
+  header.font = { bold: true };
+  header.commit();
+  for (const s of sheets) about.addRow([s.name, s.rows, s.matching, s.truncated ? 'truncated' : 'complete']).commit();
+  about.commit();
+  // Excel and LibreOffice open the workbook on its active tab: this one.
+  workbook.views = [{ x: 0, y: 0, width: 12000, height: 24000, firstSheet: 0, activeTab: sheets.length, visibility: 'visible' }];
+}
+
+/**
+ * Stops the zip writer of an export that will not finish (its reader left, or a query failed):
+ * its queued parts and compressor are dropped now rather than when they are collected.
+ */
+function abandon(workbook: ExcelJS.stream.xlsx.WorkbookWriter): void {
+  (workbook as unknown as { zip?: { abort(): void } }).zip?.abort();
 }
 
 /** Runs record their data days as text, `YYYY-MM-DD` or `from..to`; the sheet shows both ends as dates. */

@@ -1,6 +1,9 @@
+import type { Readable } from 'node:stream';
+import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
 import { addDays, DateInputError, parseDay } from '../../common/dates';
-import { buildAuditWorkbook } from '../export/audit-workbook';
+import { writeAuditWorkbook, type AuditWorkbookSummary } from '../export/audit-workbook';
+import { ClientGoneError, DownloadBody } from '../export/download-body';
 import { HttpError } from '../errors';
 import type { ApiApp, ApiDeps } from '../types';
 
@@ -11,8 +14,16 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a UTC day, YYYY-MM-DD (inclusive)' });
 const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), requestId: Type.String() }, { additionalProperties: true });
 
-/** GET /audit/export.xlsx: the audit workbook for auditors, built from MySQL (it outlives Temporal's retention). */
+/** How long a refused export is told to wait: a capped year-long export takes seconds, not minutes. */
+const BUSY_RETRY_AFTER_S = 10;
+
+/**
+ * GET /audit/export.xlsx: the audit workbook for auditors, built from MySQL (it outlives Temporal's
+ * retention) and streamed while it is made: memory stays bounded whatever the range, each sheet
+ * stops at API_EXPORT_MAX_ROWS (and says so), and at most API_EXPORT_MAX_CONCURRENT are made at once.
+ */
 export async function auditRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  const running = new ExportSlots(deps.config.API_EXPORT_MAX_CONCURRENT);
   app.get(
     '/audit/export.xlsx',
     {
@@ -22,8 +33,9 @@ export async function auditRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
         summary: 'Excel workbook of workflow runs, models and stage history, predictions per day, reviews and drift reports',
         querystring: Type.Object({ from: Day, to: Day }, { additionalProperties: false }),
         response: {
-          200: { description: 'the workbook', content: { [XLSX]: { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } },
+          200: { description: 'the workbook, streamed; a sheet over the row limit ends with a notice, and a last sheet, "About this export", lists what was cut', content: { [XLSX]: { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } } },
           400: { description: 'a bad range, naming the field and the rule', content: { 'application/json': { schema: ErrorBody } } },
+          503: { description: 'as many exports as allowed are being made; retry after the Retry-After seconds', content: { 'application/json': { schema: ErrorBody } } },
         },
       },
     },
@@ -36,11 +48,24 @@ export async function auditRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       if (days > MAX_EXPORT_DAYS) {
         throw new HttpError(400, 'invalid_request', `querystring.to: the range covers ${days} days; at most ${MAX_EXPORT_DAYS} per export`, 'querystring.to', { rule: 'max_days' });
       }
-      const workbook = await buildAuditWorkbook(deps.db, { from: start, to: addDays(end, 1) });
+      if (!running.take()) {
+        void reply.header('retry-after', String(BUSY_RETRY_AFTER_S));
+        throw new HttpError(503, 'export_busy', `${running.max} audit exports are being made, the most at once; retry after ${BUSY_RETRY_AFTER_S} s`, undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_S });
+      }
+      const body = new DownloadBody();
+      const exported = writeAuditWorkbook(deps.db, { from: start, to: addDays(end, 1) }, body, { maxRowsPerSheet: deps.config.API_EXPORT_MAX_ROWS, range: { from, to } });
+      // Given back however the export ends (sent, dropped by the client, failed), as soon as the body is done.
+      const release = onlyOnce(() => running.give());
+      body.once('close', release);
+      void exported.finally(release).catch(() => undefined);
+      // Until the first page is read a failure (a query over its time limit, a full pool) is still
+      // an ordinary JSON error; afterwards the 200 is sent and the workbook streams out as it is made.
+      await Promise.race([body.begun, exported]);
+      void exported.then((summary) => logSummary(request.log, summary), (error: unknown) => stopDownload(request.log, body, error));
       return reply
         .type(XLSX)
         .header('content-disposition', `attachment; filename="ecgflow-audit-${from}_${to}.xlsx"`)
-        .send(workbook);
+        .send(body);
     },
   );
 }
@@ -51,5 +76,43 @@ function day(value: string, name: 'from' | 'to'): Date {
   } catch (error) {
     if (error instanceof DateInputError) throw new HttpError(400, 'invalid_request', error.message, `querystring.${name}`, { rule: 'calendar_day' });
     throw error;
+  }
+}
+
+function logSummary(log: FastifyBaseLogger, summary: AuditWorkbookSummary): void {
+  const rows = Object.fromEntries(summary.sheets.map((s) => [s.name, s.rows]));
+  if (summary.truncated) log.warn({ rows, truncated: summary.sheets.filter((s) => s.truncated).map((s) => `${s.name}: ${s.rows} of ${s.matching}`) }, 'audit export truncated at the row limit');
+  else log.info({ rows }, 'audit export sent');
+}
+
+/** Past the 200 an error can only cut the download short: the client sees a broken file, not a complete-looking one. */
+function stopDownload(log: FastifyBaseLogger, body: DownloadBody, error: unknown): void {
+  if (error instanceof ClientGoneError) log.info('audit export stopped: the client went away');
+  else log.error({ err: error }, 'audit export failed part-way; the download was cut short');
+  body.destroy(error instanceof ClientGoneError ? undefined : (error as Error));
+}
+
+function onlyOnce(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
+
+/** A count of exports in progress against a maximum. */
+class ExportSlots {
+  private taken = 0;
+  constructor(readonly max: number) {}
+
+  take(): boolean {
+    if (this.taken >= this.max) return false;
+    this.taken += 1;
+    return true;
+  }
+
+  give(): void {
+    this.taken -= 1;
   }
 }
