@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attackFresh, runAttack } from './harness/run';
+import { attackFresh, runAttack, withAttackTarget } from './harness/run';
 import { expectHeldUp } from './harness/expect';
 import { sendOne } from './harness/send';
-import { startAttackTarget } from './harness/target';
 import {
   addressFlood, anonymousBigBodies, modelChurn, CUT_OFF, FLOOD_MAX_PER_IP, FLOOD_MAX_PER_KEY, keyFlood, SLOW_CLIENT_BOUND_MS, slowSenders, tableWalks, unboundedScoring, WALK_QUERY,
 } from './scenarios/api-limits';
@@ -37,8 +36,7 @@ describe('attacks on the front door of the real `ecgflow api` process', () => {
   });
 
   it('limits one key by itself: another key from the same address is still served, and the 429 says which limit', async () => {
-    const target = await startAttackTarget('keyflood', keyFlood.env);
-    try {
+    await withAttackTarget('keyflood', keyFlood.env, async (target) => {
       const result = await runAttack(target, keyFlood);
       expectHeldUp(result);
       expect(result.tally.statuses['200']).toBe(FLOOD_MAX_PER_KEY);
@@ -48,14 +46,11 @@ describe('attacks on the front door of the real `ecgflow api` process', () => {
       expect(JSON.parse(limited.body)).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/more than 50 requests in 60 s with API key \d+; retry after \d+ s/) });
       const other = await sendOne(target.port, false, { method: 'GET', path: '/api/v1/models', headers: { authorization: `Bearer ${target.keys.auditor}` } }, 5000);
       expect(other.outcome).toBe('200');
-    } finally {
-      await target.stop();
-    }
+    });
   });
 
   it('stops reads that walk whole tables at the statement limit and sheds requests beyond the pool queue with 503, then answers normally', async () => {
-    const target = await startAttackTarget('walks', tableWalks.env);
-    try {
+    await withAttackTarget('walks', tableWalks.env, async (target) => {
       const result = await runAttack(target, tableWalks);
       expectHeldUp(result);
       // A walk the server finishes within the limit is answered; the rest are stopped or shed.
@@ -68,14 +63,11 @@ describe('attacks on the front door of the real `ecgflow api` process', () => {
       const normal = await sendOne(target.port, false, { method: 'GET', path: '/api/v1/predictions?limit=10', headers: { authorization: `Bearer ${target.keys.auditor}` } }, 10_000);
       expect(normal.outcome, normal.body).toBe('200');
       expect(Date.now() - started, 'a normal read after the attack (ms)').toBeLessThan(2000);
-    } finally {
-      await target.stop();
-    }
+    });
   });
 
   it('refuses scoring runs of one-beat chunks or of ten years with a 400 naming the field', async () => {
-    const target = await startAttackTarget('score', unboundedScoring.env);
-    try {
+    await withAttackTarget('score', unboundedScoring.env, async (target) => {
       const result = await runAttack(target, unboundedScoring);
       expectHeldUp(result);
       expect(result.tally.statuses).toEqual({ '400': 20 });
@@ -84,9 +76,7 @@ describe('attacks on the front door of the real `ecgflow api` process', () => {
       expect(JSON.parse(tiny.body)).toMatchObject({ field: 'body.chunkSize', message: expect.stringMatching(/>= 100/) });
       const decade = await sendOne(target.port, false, { method: 'POST', path: '/api/v1/score', headers, body: JSON.stringify({ from: '2016-01-01', to: '2025-12-31' }) }, 5000);
       expect(JSON.parse(decade.body)).toMatchObject({ field: 'body.to', message: 'body.to: the range covers 3653 days; at most 366 per run' });
-    } finally {
-      await target.stop();
-    }
+    });
   });
 
   it('explains beats with more models than it keeps loaded, every read answered, in bounded memory', async () => {

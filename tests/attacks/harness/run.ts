@@ -62,14 +62,19 @@ export async function runAttack(target: AttackTarget, scenario: AttackScenario, 
   return result;
 }
 
-/** Starts a fresh API for the scenario (of this checkout, or of the one whose CLI is given), runs it, stops the API. */
-export async function attackFresh(label: string, scenario: AttackScenario, settleMs?: number, cli?: string): Promise<AttackResult> {
-  const target = await startAttackTarget(label, scenario.env, cli);
+/** Starts a fresh API with `env` (of this checkout, or of the one whose CLI is given), hands it to `use`, and stops it however `use` ends. */
+export async function withAttackTarget<T>(label: string, env: Record<string, string> | undefined, use: (target: AttackTarget) => Promise<T>, cli?: string): Promise<T> {
+  const target = await startAttackTarget(label, env, cli);
   try {
-    return await runAttack(target, scenario, settleMs);
+    return await use(target);
   } finally {
     await target.stop();
   }
+}
+
+/** Starts a fresh API for the scenario, runs it, stops the API. */
+export function attackFresh(label: string, scenario: AttackScenario, settleMs?: number, cli?: string): Promise<AttackResult> {
+  return withAttackTarget(label, scenario.env, (target) => runAttack(target, scenario, settleMs), cli);
 }
 
 const TABLE = path.join(projectRoot, 'test-artifacts', 'attacks', 'results.jsonl');
