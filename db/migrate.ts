@@ -6,6 +6,7 @@ import * as api from './migrations/2026-11-23T1800-api';
 import * as apiReadIndexes from './migrations/2026-11-23T1900-api-read-indexes';
 import * as latestReview from './migrations/2026-11-23T2000-latest-review';
 import * as reviewDecisions from './migrations/2026-11-23T2100-review-decisions';
+import * as oneProductionModel from './migrations/2026-12-01T2300-one-production-model';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -16,6 +17,7 @@ const migrations = {
   '2026-11-23T1900-api-read-indexes': apiReadIndexes,
   '2026-11-23T2000-latest-review': latestReview,
   '2026-11-23T2100-review-decisions': reviewDecisions,
+  '2026-12-01T2300-one-production-model': oneProductionModel,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

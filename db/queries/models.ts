@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, ModelRow, NewModel } from '../database';
 
-export type ModelSummaryRow = Omit<ModelRow, 'topology' | 'weight_specs' | 'weights' | 'baseline_profile'>;
+export type ModelSummaryRow = Omit<ModelRow, 'topology' | 'weight_specs' | 'weights' | 'baseline_profile' | 'production_slot'>;
 
 const summaryColumns = [
   'id', 'tag', 'kind', 'hyperparameters', 'normalisation', 'threshold', 'metrics', 'train_from', 'train_to',
