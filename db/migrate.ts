@@ -27,6 +27,9 @@ export interface MigrationReport {
 
 export type MigrationName = keyof typeof migrations;
 
+/** Every migration, oldest first: what a migrated database has applied. */
+export const MIGRATION_NAMES = Object.keys(migrations) as MigrationName[];
+
 /** Applies every migration not yet applied, or only those up to `upTo` (tests of a migration's backfill use it). */
 export async function migrateToLatest(db: Kysely<any>, upTo?: MigrationName): Promise<MigrationReport> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
