@@ -136,6 +136,8 @@ export interface ReviewTable {
   /** Set when the review was undone: it stays for the audit but no longer labels the beat. */
   undone_at: Generated<Date | null>;
   undone_by: Generated<string | null>;
+  /** The caller's name for this decision, unique per API key: a retry with it replays the review instead of adding one. */
+  idempotency_key: Generated<string | null>;
 }
 
 export interface RetrainDecisionTable {

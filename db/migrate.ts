@@ -7,6 +7,7 @@ import * as apiReadIndexes from './migrations/2026-11-23T1900-api-read-indexes';
 import * as latestReview from './migrations/2026-11-23T2000-latest-review';
 import * as reviewDecisions from './migrations/2026-11-23T2100-review-decisions';
 import * as oneProductionModel from './migrations/2026-12-01T2300-one-production-model';
+import * as reviewIdempotency from './migrations/2026-12-02T0100-review-idempotency';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -18,6 +19,7 @@ const migrations = {
   '2026-11-23T2000-latest-review': latestReview,
   '2026-11-23T2100-review-decisions': reviewDecisions,
   '2026-12-01T2300-one-production-model': oneProductionModel,
+  '2026-12-02T0100-review-idempotency': reviewIdempotency,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

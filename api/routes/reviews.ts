@@ -3,7 +3,7 @@ import { addDays, DateInputError, formatDay, parseDay, startOfDay } from '../../
 import { MODEL_TAG_PATTERN } from '../../common/tags';
 import { dailyModelStats } from '../../db/queries/daily-stats';
 import { findDefaultModel, findModelByTag } from '../../db/queries/models';
-import { listBeatReviews, recordReview, ReviewRefused, reviewersDisagree, undoReview, type BeatReview } from '../../db/queries/reviews';
+import { IDEMPOTENCY_KEY_PATTERN, listBeatReviews, recordReview, ReviewRefused, reviewersDisagree, undoReview, type BeatReview } from '../../db/queries/reviews';
 import { HttpError } from '../errors';
 import { allows, ROLE_PERMISSIONS } from '../roles';
 import type { ApiApp, ApiDeps } from '../types';
@@ -33,6 +33,20 @@ const ReviewBody = Type.Object(
   },
   { additionalProperties: false },
 );
+// Other headers pass: only the key is checked here.
+const ReviewHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 128,
+      pattern: IDEMPOTENCY_KEY_PATTERN.source,
+      description: 'your name for this decision (a fresh UUID per click, say), sent again on every retry of it; scoped to your API key',
+    }),
+  ),
+});
+const CREATE_REVIEW_SUMMARY = "Confirm or correct a beat's label (201); a replayed Idempotency-Key answers 200 with the first review";
+const CREATE_REVIEW_DESCRIPTION =
+  'Send an Idempotency-Key header to make retries safe. A retry of the same decision (same beat, label, note and model) under that key records nothing: it answers 200 with the review made the first time, its current state, and the header `Idempotent-Replayed: true`. The same key with a different decision answers 422 `idempotency_key_reused` and records nothing. Keys are scoped to the calling API key, so another key cannot see or take over your review. Without the header every request records a new review.';
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const StatsQuery = Type.Object({
   from: Type.Optional(Day),
@@ -64,17 +78,23 @@ export async function reviewRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
 
   app.post(
     '/ecgs/:id/reviews',
-    { config: { permission: 'review' }, schema: { tags: ['review'], summary: "Confirm or correct a beat's label", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: ReviewBody, response: { 201: Decision } } },
+    { config: { permission: 'review' }, schema: { tags: ['review'], summary: CREATE_REVIEW_SUMMARY, description: CREATE_REVIEW_DESCRIPTION, params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), headers: ReviewHeaders, body: ReviewBody, response: { 200: Decision, 201: Decision } } },
     async (request, reply) => {
       const key = request.apiKey!;
       const ecgId = request.params.id;
       const predictionId = request.body.modelTag === undefined ? null : await predictionOf(deps, ecgId, request.body.modelTag);
       const recorded = await refusalsAsHttp(() =>
-        recordReview(deps.db, { ecgId, reviewer: `${key.name} (api key ${key.id})`, apiKeyId: key.id, newLabel: request.body.label === 'anomalous', note: request.body.note?.trim() || null, predictionId }),
+        recordReview(deps.db, {
+          ecgId, reviewer: `${key.name} (api key ${key.id})`, apiKeyId: key.id, newLabel: request.body.label === 'anomalous', note: request.body.note?.trim() || null, predictionId,
+          idempotencyKey: request.headers['idempotency-key'] ?? null,
+        }),
       );
       const reviews = await listBeatReviews(deps.db, ecgId);
       const review = reviews.find((r) => r.id === recorded.id)!;
-      return reply.status(201).send({ review: reviewOf(review), beat: { id: ecgId, reviewedLabel: recorded.newLabel, disagreement: reviewersDisagree(reviews) } });
+      // A replay reports the beat as it stands now: later reviews or an undo may have changed it since.
+      const reviewedLabel = recorded.replayed ? standingLabel(reviews) : recorded.newLabel;
+      if (recorded.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.status(recorded.replayed ? 200 : 201).send({ review: reviewOf(review), beat: { id: ecgId, reviewedLabel, disagreement: reviewersDisagree(reviews) } });
     },
   );
 
@@ -120,13 +140,28 @@ async function predictionOf(deps: ApiDeps, ecgId: number, modelTag: string): Pro
   return Number(row.id);
 }
 
+/** The label of the beat's latest standing review, as recordReview and undoReview keep it on the beat. */
+function standingLabel(reviews: readonly BeatReview[]): boolean | null {
+  const standing = reviews.filter((r) => r.undoneAt === null);
+  return standing.length > 0 ? standing[standing.length - 1]!.newLabel : null;
+}
+
+/** Each refusal's status, error code and the field at fault. */
+const REFUSAL_ANSWERS: Record<ReviewRefused['reason'], [status: number, code: string, field: string | undefined]> = {
+  no_beat: [404, 'not_found', 'params.id'],
+  no_review: [404, 'not_found', 'params.id'],
+  already_undone: [409, 'conflict', undefined],
+  not_yours: [403, 'forbidden', undefined],
+  idempotency_key_reused: [422, 'idempotency_key_reused', 'headers.idempotency-key'],
+};
+
 async function refusalsAsHttp<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof ReviewRefused)) throw error;
-    const status = { no_beat: 404, no_review: 404, already_undone: 409, not_yours: 403 }[error.reason];
-    throw new HttpError(status, error.reason === 'not_yours' ? 'forbidden' : error.reason === 'already_undone' ? 'conflict' : 'not_found', error.message, error.reason.startsWith('no_') ? 'params.id' : undefined);
+    const [status, code, field] = REFUSAL_ANSWERS[error.reason];
+    throw new HttpError(status, code, error.message, field);
   }
 }
 

@@ -12,19 +12,30 @@ export interface ReviewInput {
   predictionId?: number | null;
   /** The API key that made the review, when it came through the API. */
   apiKeyId?: number | null;
+  /**
+   * The caller's name for this decision. A retry carrying it gets the review made the first time
+   * instead of a second one. Scoped to `apiKeyId`, which it needs: one caller's key never reaches
+   * another's review.
+   */
+  idempotencyKey?: string | null;
 }
+
+/** 1-128 visible ASCII characters. No spaces: HTTP trims them from a header's ends, so one would not survive a retry intact. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
 export interface RecordedReview {
   id: number;
   ecgId: number;
   previousLabel: boolean | null;
   newLabel: boolean;
+  /** The idempotency key had already recorded this very review: it is returned, and nothing was written. */
+  replayed: boolean;
 }
 
 /** A review the caller may not make or undo; the message names the beat or review. */
 export class ReviewRefused extends Error {
   constructor(
-    readonly reason: 'no_beat' | 'no_review' | 'already_undone' | 'not_yours',
+    readonly reason: 'no_beat' | 'no_review' | 'already_undone' | 'not_yours' | 'idempotency_key_reused',
     message: string,
   ) {
     super(message);
@@ -36,9 +47,38 @@ export class ReviewRefused extends Error {
  * Records a person's verdict on a beat. The previous label is the beat's effective label at that
  * moment (its latest review, else its ingested label), so the reviews of a beat read as a chain.
  * The beat carries its latest review, which retraining with reviewed labels uses.
+ *
+ * With an idempotency key, a repeat of the same decision returns the review made the first time.
+ * A different decision under that key is refused.
  */
 export async function recordReview(db: Kysely<Database>, input: ReviewInput): Promise<RecordedReview> {
   if (!input.reviewer.trim()) throw new Error('a review needs a reviewer');
+  const key = input.idempotencyKey ?? null;
+  if (key === null) return insertReview(db, input, null);
+  const owner = checkIdempotencyKey(key, input.apiKeyId);
+  // The common retry finds the earlier review without taking any lock.
+  const earlier = await findKeyedReview(db, owner, key);
+  if (earlier) return replay(earlier, input, key);
+  try {
+    return await insertReview(db, input, key);
+  } catch (error) {
+    // Two requests raced: the other committed first and the unique index refused this one, whose
+    // transaction rolled back. Its review is the answer.
+    if (!isDuplicateIdempotencyKey(error)) throw error;
+    const winner = await findKeyedReview(db, owner, key);
+    if (!winner) throw error;
+    return replay(winner, input, key);
+  }
+}
+
+/** The key's owner. A key without one would escape the unique index (NULLs never collide). */
+function checkIdempotencyKey(key: string, apiKeyId: number | null | undefined): number {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new Error('an idempotency key is 1-128 visible ASCII characters');
+  if (apiKeyId === null || apiKeyId === undefined) throw new Error('an idempotency key is scoped to an API key; give apiKeyId');
+  return apiKeyId;
+}
+
+async function insertReview(db: Kysely<Database>, input: ReviewInput, idempotencyKey: string | null): Promise<RecordedReview> {
   return db.transaction().execute(async (trx) => {
     // Locking the beat serialises two reviews of it, so each one's previous label is the other's new one.
     const beat = await trx.selectFrom('ecg').select(['id', 'is_anomalous', 'reviewed_label']).where('id', '=', input.ecgId).forUpdate().executeTakeFirst();
@@ -55,11 +95,49 @@ export async function recordReview(db: Kysely<Database>, input: ReviewInput): Pr
         new_label: Number(input.newLabel),
         note: input.note ?? null,
         api_key_id: input.apiKeyId ?? null,
+        idempotency_key: idempotencyKey,
       })
       .executeTakeFirstOrThrow();
     await trx.updateTable('ecg').set({ latest_review_id: Number(result.insertId), reviewed_label: Number(input.newLabel) }).where('id', '=', input.ecgId).execute();
-    return { id: Number(result.insertId), ecgId: input.ecgId, previousLabel, newLabel: input.newLabel };
+    return { id: Number(result.insertId), ecgId: input.ecgId, previousLabel, newLabel: input.newLabel, replayed: false };
   });
+}
+
+function findKeyedReview(db: Kysely<Database>, apiKeyId: number, key: string) {
+  return db
+    .selectFrom('reviews')
+    .select(['id', 'ecg_id', 'prediction_id', 'previous_label', 'new_label', 'note'])
+    .where('api_key_id', '=', apiKeyId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+}
+
+type KeyedReview = NonNullable<Awaited<ReturnType<typeof findKeyedReview>>>;
+
+/** The earlier review, if the request repeats it. A different decision under the same key is refused, not taken. */
+function replay(earlier: KeyedReview, input: ReviewInput, key: string): RecordedReview {
+  const differences = [
+    Number(earlier.ecg_id) !== input.ecgId && 'beat',
+    Boolean(earlier.new_label) !== input.newLabel && 'label',
+    earlier.note !== (input.note ?? null) && 'note',
+    (earlier.prediction_id === null ? null : Number(earlier.prediction_id)) !== (input.predictionId ?? null) && 'model prediction',
+  ].filter((d): d is string => d !== false);
+  if (differences.length > 0) {
+    throw new ReviewRefused(
+      'idempotency_key_reused',
+      `idempotency key "${key}" already recorded review ${earlier.id} with a different ${differences.join(', ')}; send a new key for a new decision`,
+    );
+  }
+  const previousLabel = earlier.previous_label === null ? null : Boolean(earlier.previous_label);
+  return { id: Number(earlier.id), ecgId: Number(earlier.ecg_id), previousLabel, newLabel: Boolean(earlier.new_label), replayed: true };
+}
+
+const ER_DUP_ENTRY = 1062;
+
+/** Only this index's duplicates are replays; MariaDB names it `reviews_idempotency`, MySQL 8 `reviews.reviews_idempotency`. */
+function isDuplicateIdempotencyKey(error: unknown): boolean {
+  const e = error as { errno?: number; message?: string };
+  return e.errno === ER_DUP_ENTRY && /\breviews_idempotency\b/.test(e.message ?? '');
 }
 
 export interface UndoRequest {

@@ -18,12 +18,14 @@ export interface RequestOptions {
   body?: unknown;
   /** A key to try instead of the session's (the login form checking one); a 401 then does not redirect. */
   key?: string;
+  /** Extra request headers (an Idempotency-Key, say). */
+  headers?: Record<string, string>;
 }
 
 /** Calls /api/v1<path> with the session's key. A 401 anywhere means the key is gone: back to login. */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const key = options.key ?? storedKey();
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (key) headers.authorization = `Bearer ${key}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;

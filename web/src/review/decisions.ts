@@ -18,6 +18,24 @@ interface Undoable {
   newLabel: boolean;
 }
 
+interface ReviewRequest {
+  label: 'anomalous' | 'normal';
+  modelTag: string;
+  note?: string;
+}
+
+/** The last decision sent, under the idempotency key that names it to the API. */
+interface Attempt {
+  ecgId: number;
+  body: ReviewRequest;
+  key: string;
+  /** When the page showed it saved; undefined while unanswered or failed. */
+  savedAt?: number;
+}
+
+/** A second click this soon after a decision was saved is the double click's tail, not a new decision. */
+const DOUBLE_CLICK_MS = 1000;
+
 /**
  * Agree / disagree / undo. "Agree" sends the model's own verdict as the label, "disagree" the
  * other one. Undo takes back the last decision made on this page (even after moving on to the next
@@ -25,6 +43,7 @@ interface Undoable {
  */
 export class Decisions {
   private readonly madeHere: Undoable[] = [];
+  private lastAttempt: Attempt | undefined;
   private busy = false;
   private readonly canReview: boolean;
   private readonly agreeButton = byId<HTMLButtonElement>('agree');
@@ -68,15 +87,16 @@ export class Decisions {
     const { item } = selection;
     const anomalous = agree ? item.isAnomalous : !item.isAnomalous;
     const note = this.note.value.trim();
+    const attempt = this.attemptFor(item.ecgId, { label: anomalous ? 'anomalous' : 'normal', modelTag: item.modelTag, ...(note ? { note } : {}) });
     await this.run(async () => {
-      const outcome = await api<ReviewOutcome>(`/ecgs/${item.ecgId}/reviews`, {
-        method: 'POST',
-        body: { label: anomalous ? 'anomalous' : 'normal', modelTag: item.modelTag, ...(note ? { note } : {}) },
-      });
-      this.madeHere.push({ reviewId: outcome.review.id, ecgId: item.ecgId, newLabel: anomalous });
+      const outcome = await api<ReviewOutcome>(`/ecgs/${item.ecgId}/reviews`, { method: 'POST', body: attempt.body, headers: { 'idempotency-key': attempt.key } });
+      // A replay answers with the review already made here: one entry, so one undo takes it back.
+      if (!this.madeHere.some((u) => u.reviewId === outcome.review.id)) this.madeHere.push({ reviewId: outcome.review.id, ecgId: item.ecgId, newLabel: anomalous });
       this.note.value = '';
       announce(this.status, `Saved: beat #${item.ecgId} labelled ${label(anomalous)} (${agree ? 'agreeing' : 'disagreeing'} with ${item.modelTag}). Press u to undo.`);
       await this.hooks.decided(item.ecgId, outcome.beat.reviewedLabel, byId<HTMLInputElement>('auto-advance').checked);
+      // The buttons come back now, so a double click's second click can land from here on.
+      attempt.savedAt = Date.now();
     }, 'The decision was not saved');
   }
 
@@ -87,6 +107,8 @@ export class Decisions {
       announce(this.status, 'Nothing to undo: you have no active decision on this beat.');
       return;
     }
+    // Deciding the same again after an undo is a new decision; the old key would replay the undone review.
+    this.lastAttempt = undefined;
     await this.run(async () => {
       try {
         const outcome = await api<ReviewOutcome>(`/reviews/${target.reviewId}/undo`, { method: 'POST' });
@@ -98,6 +120,22 @@ export class Decisions {
         if (i >= 0) this.madeHere.splice(i, 1);
       }
     }, 'The undo failed');
+  }
+
+  /**
+   * The key for this decision. A repeat of the last one reuses its key, so the API records it
+   * once. A retry after a failure is a repeat: the first request may have been saved and only its
+   * answer lost. So is a double click's second click. It resends the first body, since saving
+   * cleared the note box. Anything else is a new decision with a fresh key.
+   */
+  private attemptFor(ecgId: number, body: ReviewRequest): Attempt {
+    const last = this.lastAttempt;
+    const sameChoice = last !== undefined && last.ecgId === ecgId && last.body.label === body.label && last.body.modelTag === body.modelTag;
+    const retry = sameChoice && last.savedAt === undefined && last.body.note === body.note;
+    const doubleClick = sameChoice && last.savedAt !== undefined && Date.now() - last.savedAt < DOUBLE_CLICK_MS;
+    if (retry || doubleClick) return last;
+    this.lastAttempt = { ecgId, body, key: newIdempotencyKey() };
+    return this.lastAttempt;
   }
 
   private allowed(): boolean {
@@ -132,4 +170,10 @@ export class Decisions {
     if (this.me.permissions.includes('train')) return true;
     return review.keyId !== null ? review.keyId === this.me.id : review.reviewer === this.me.name;
   }
+}
+
+/** crypto.randomUUID exists only in secure contexts (https, localhost); the page may be served over plain http. */
+function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
