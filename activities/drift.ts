@@ -102,8 +102,10 @@ export function createDriftActivities(deps: DriftDeps) {
       const arrivedBy = row.created_at;
       const builder = new BaselineBuilder(row.threshold);
       let beatsRead = 0;
+      // A model trained on a snapshot is profiled on the snapshot's beats, not on later arrivals.
+      const snapshotEnd = row.snapshot_beat_id === null ? undefined : Number(row.snapshot_beat_id);
       const lastId = await withScorer(row, (scorer) =>
-        forEachPage(window, { afterId: 0, arrivedBy }, (beats, rows) => {
+        forEachPage(window, { afterId: 0, toId: snapshotEnd, arrivedBy }, (beats, rows) => {
           builder.addScored(beats, scorer.score(beats), rows.map((r) => priorityOfHash(r.content_hash)));
           beatsRead += beats.count;
           ctx.heartbeat({ pass: 'scoring', beatsRead });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import { findDefaultModel } from '../db/queries/models';
 import { findModelTagsInStage } from '../db/queries/shadow';
+import { assertTimeZone, dayBefore } from '../common/zoned-time';
 import { permanent } from './errors';
 
 export interface DailyModels {
@@ -14,6 +15,19 @@ export interface DailyModels {
 /** Small steps of the daily pipeline (which models score, shadow comparisons). */
 export function createPipelineActivities(deps: { db: Kysely<Database> }) {
   return {
+    /**
+     * The day a run scheduled at `at` processes: the day before, on the clocks of the schedule's
+     * zone. Here, not in the workflow, because the answer depends on the worker's ICU time-zone
+     * data: a deploy with newer zone rules must not change the day an old run replays with.
+     */
+    async dayBeforeInZone(input: { at: string; timeZone: string }): Promise<string> {
+      try {
+        return dayBefore(new Date(input.at), assertTimeZone(input.timeZone, 'timeZone'));
+      } catch (error) {
+        throw permanent('InvalidInput', (error as Error).message);
+      }
+    },
+
     /** Read once per run, so a promotion during the run does not change which model decides the day. */
     async resolveDailyModels(): Promise<DailyModels> {
       const production = await findDefaultModel(deps.db);

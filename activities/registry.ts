@@ -18,6 +18,8 @@ export interface PromoteInput {
   reason: string;
   /** When the calling workflow run started (ISO); a retried attempt finds the history it already wrote. */
   requestedAt: string;
+  /** The champion the model was judged against (null: none); refused if production has changed since. */
+  judgedChampionId?: number | null;
 }
 
 export interface RollbackInput {
@@ -40,17 +42,17 @@ export function stageChangeOf(outcome: StageChangeOutcome): StageChange {
 export function createRegistryActivities(deps: { db: Kysely<Database> }) {
   return {
     async promoteModelStage(input: PromoteInput): Promise<StageChange> {
-      const { workflowId } = workflowRunOf(Context.current().info);
+      const { workflowId, runId } = workflowRunOf(Context.current().info);
       const outcome = await refusalsArePermanent(() =>
-        promoteModel(deps.db, { tag: input.tag, to: input.to, by: input.by, reason: input.reason, workflowId, requestedAt: new Date(input.requestedAt) }),
+        promoteModel(deps.db, { tag: input.tag, to: input.to, by: input.by, reason: input.reason, workflowId, runId, requestedAt: new Date(input.requestedAt), judgedChampionId: input.judgedChampionId }),
       );
       return stageChangeOf(outcome);
     },
 
     async rollbackProductionModel(input: RollbackInput): Promise<StageChange> {
-      const { workflowId } = workflowRunOf(Context.current().info);
+      const { workflowId, runId } = workflowRunOf(Context.current().info);
       const outcome = await refusalsArePermanent(() =>
-        rollbackProduction(deps.db, { by: input.by, reason: input.reason, expectedCurrent: input.expectedCurrent, workflowId, requestedAt: new Date(input.requestedAt) }),
+        rollbackProduction(deps.db, { by: input.by, reason: input.reason, expectedCurrent: input.expectedCurrent, workflowId, runId, requestedAt: new Date(input.requestedAt) }),
       );
       return stageChangeOf(outcome);
     },

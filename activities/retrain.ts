@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays } from '../common/dates';
 import type { Database, ModelRow } from '../db/database';
-import { readLabelledBeats, type LabelledBeatRow } from '../db/queries/ecg';
+import { readLabelledBeats, type LabelledBeatRow, type LabelSnapshot } from '../db/queries/ecg';
 import { findModelByTag } from '../db/queries/models';
 import { findProductionModel } from '../db/queries/registry';
 import { applyRetrainDecision } from '../db/queries/retrain-decisions';
@@ -55,6 +55,8 @@ export interface RetrainDecisionRequest {
   decidedBy: string;
   details: object;
   requestedAt: string;
+  /** The champion's model id the challenger was compared with (null: none); see applyRetrainDecision. */
+  judgedChampionId?: number | null;
 }
 
 export interface RetrainDecisionOutcome {
@@ -88,7 +90,9 @@ export function createRetrainActivities(deps: { db: Kysely<Database>; tf: Tensor
       const reference = await findModelByTag(deps.db, input.heldOutOf);
       if (!reference) throw permanent('ModelNotFound', `no model is tagged "${input.heldOutOf}"`);
       const split = splitOf(reference);
-      const all = await readLabelledBeats(deps.db, openWindow(input.range), { includeReviewed: input.includeReviewed });
+      // The challenger's own snapshot: its held-out rows are exactly those it was kept from, with the
+      // labels they had, not beats or reviews that arrived while it trained.
+      const all = await readLabelledBeats(deps.db, openWindow(input.range), { includeReviewed: input.includeReviewed, asOf: snapshotOfRow(reference) });
       const rows = all.filter((r) => isTestKey(r.content_hash.toString('hex'), split.testFraction, split.seed));
       if (rows.length === 0) throw permanent('NoEvaluationData', `no labelled beats of ${describe(input.range)} fall in the held-out split of "${input.heldOutOf}"`);
       const beats = matrixOf(rows);
@@ -112,9 +116,9 @@ export function createRetrainActivities(deps: { db: Kysely<Database>; tf: Tensor
 
     /** Records the decision and moves the challenger's stage in one transaction; a retry changes nothing twice. */
     async recordRetrainDecision(input: RetrainDecisionRequest): Promise<RetrainDecisionOutcome> {
-      const { workflowId } = workflowRunOf(Context.current().info);
+      const { workflowId, runId } = workflowRunOf(Context.current().info);
       const result = await refusalsArePermanent(() =>
-        applyRetrainDecision(deps.db, { ...input, workflowId, requestedAt: new Date(input.requestedAt) }),
+        applyRetrainDecision(deps.db, { ...input, workflowId, runId, requestedAt: new Date(input.requestedAt) }),
       );
       return {
         decisionId: result.decision.id,
@@ -138,6 +142,11 @@ function splitOf(row: ModelRow): { testFraction: number; seed: number } {
   const testFraction = typeof hyper.testFraction === 'number' ? hyper.testFraction : 0.2;
   const seed = typeof hyper.seed === 'number' ? hyper.seed : 42;
   return { testFraction, seed };
+}
+
+function snapshotOfRow(row: ModelRow): LabelSnapshot | undefined {
+  if (row.snapshot_beat_id === null || row.snapshot_review_id === null || row.snapshot_at === null) return undefined;
+  return { beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at };
 }
 
 function openWindow(range: OpenDayRange): { from?: Date; to?: Date } {

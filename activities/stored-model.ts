@@ -23,6 +23,8 @@ export interface ModelProvenance {
   fingerprint: string;
   backend: string;
   workflowId: string;
+  /** The labelled-data snapshot it was trained on, when the training took one. */
+  snapshot?: { beatId: number; reviewId: number; at: Date };
 }
 
 /** What `models` stores is exactly what a scorer needs: topology, weights, normalisation, threshold. */
@@ -44,6 +46,9 @@ export function rowOfTrainedModel(trained: StorableModel, meta: ModelProvenance)
     backend: meta.backend,
     training_ms: Math.round(trained.trainingMs),
     workflow_id: meta.workflowId,
+    snapshot_beat_id: meta.snapshot?.beatId ?? null,
+    snapshot_review_id: meta.snapshot?.reviewId ?? null,
+    snapshot_at: meta.snapshot?.at ?? null,
   };
 }
 

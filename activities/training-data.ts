@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { windowOfDays, type DayRange } from '../common/dates';
 import type { Database } from '../db/database';
-import { readLabelledBeats, type LabelledBeatRow } from '../db/queries/ecg';
+import { readLabelledBeats, type LabelledBeatRow, type LabelSnapshot } from '../db/queries/ecg';
 import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
 import type { SplitSettings } from '../ml/candidates';
 import type { LabelledBeats } from '../ml/classifier';
@@ -35,14 +35,31 @@ export interface TrainingSplits {
   validation: SplitPart;
   test: SplitPart;
   counts: RowCounts;
-  /** sha256 over the content hashes of the non-test beats, in id order: what the model learnt from. */
+  /** sha256 over the content hash and label of each non-test beat, in id order: what the model learnt from. */
   fingerprint: string;
+}
+
+/** A LabelSnapshot as it crosses workflow history: JSON, so the instant is an ISO string. */
+export interface TrainingSnapshot {
+  beatId: number;
+  reviewId: number;
+  at: string;
 }
 
 export interface TrainingDataInput {
   range: Partial<DayRange>;
   split: SplitSettings;
   includeReviewed?: boolean;
+  /** The data as it stood when the training started; absent only in runs started before snapshots. */
+  snapshot?: TrainingSnapshot;
+}
+
+export function labelSnapshotOf(snapshot: TrainingSnapshot | undefined): LabelSnapshot | undefined {
+  return snapshot && { beatId: snapshot.beatId, reviewId: snapshot.reviewId, at: new Date(snapshot.at) };
+}
+
+export function trainingSnapshotOf(snapshot: LabelSnapshot): TrainingSnapshot {
+  return { beatId: snapshot.beatId, reviewId: snapshot.reviewId, at: snapshot.at.toISOString() };
 }
 
 /**
@@ -52,7 +69,7 @@ export interface TrainingDataInput {
  * Every activity of a run calls this and gets the same three splits.
  */
 export async function loadTrainingSplits(db: Kysely<Database>, input: TrainingDataInput): Promise<TrainingSplits> {
-  const rows = await readLabelledBeats(db, openWindow(input.range), { includeReviewed: input.includeReviewed ?? false });
+  const rows = await readLabelledBeats(db, openWindow(input.range), { includeReviewed: input.includeReviewed ?? false, asOf: labelSnapshotOf(input.snapshot) });
   const span = `${input.range.from ?? 'the beginning'} to ${input.range.to ?? 'now'}`;
   if (rows.length === 0) throw permanent('NoTrainingData', `no labelled beats recorded from ${span}; ingest labelled data first`);
   const keys = rows.map((r) => r.content_hash.toString('hex'));
@@ -68,8 +85,9 @@ export async function loadTrainingSplits(db: Kysely<Database>, input: TrainingDa
   if (validation.length === 0) throw permanent('NoTrainingData', `the validation split from ${span} is empty; ingest more labelled beats`);
   if (test.length === 0) throw permanent('NoTrainingData', `the test split from ${span} is empty; ingest more labelled beats`);
 
+  // A relabelled beat is different training data, so its label is part of the fingerprint.
   const fingerprint = createHash('sha256');
-  for (const r of train) fingerprint.update(r.content_hash);
+  for (const r of train) fingerprint.update(r.content_hash).update(r.is_anomalous ? '1' : '0');
   const fitPart = partOf(fit);
   const validationPart = partOf(validation);
   return {

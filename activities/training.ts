@@ -20,16 +20,32 @@ import { trainClassifier } from '../ml/classifier';
 import { evaluate, type Metrics } from '../ml/metrics';
 import { createScorer } from '../ml/scorer';
 import { chooseThreshold, type ValidationThresholdRule } from '../ml/threshold';
+import type { TrainingCallbacks } from '../ml/training-progress';
 import { permanent, workflowRunOf } from './errors';
 import { artifactOfRow, rowOfTrainedModel, scoreOutputOfKind, type StorableModel } from './stored-model';
-import { loadTrainingSplits, openWindow, rowsLabelled, type RowCounts, type TrainingDataInput, type TrainingSplits } from './training-data';
+import { trainingHeartbeats, type TrainingHeartbeatOptions, type TrainProgress } from './training-heartbeat';
+import { takeLabelSnapshot } from '../db/queries/ecg';
+import {
+  labelSnapshotOf,
+  loadTrainingSplits,
+  openWindow,
+  rowsLabelled,
+  trainingSnapshotOf,
+  type RowCounts,
+  type TrainingDataInput,
+  type TrainingSnapshot,
+  type TrainingSplits,
+} from './training-data';
 
 export type { RowCounts } from './training-data';
+export type { TrainProgress } from './training-heartbeat';
 
 export interface TrainingDeps {
   db: Kysely<Database>;
   tf: TensorFlow;
   backend: string;
+  /** How often training heartbeats inside an epoch; the default suits production, tests may shorten it. */
+  heartbeat?: TrainingHeartbeatOptions;
 }
 
 /** The beats every activity of one training run reads: the same window, split and labels. */
@@ -40,15 +56,6 @@ export interface RunData extends TrainingDataInput {
 export interface CandidateInput extends RunData {
   candidate: CandidateSpec;
   minLabelsPerClass: number;
-}
-
-/** Heartbeat details of trainCandidate, read by the CLI for its progress line. */
-export interface TrainProgress {
-  candidate: string;
-  epoch: number;
-  epochs: number;
-  loss: number;
-  validationLoss?: number;
 }
 
 /** A candidate as the run's result lists it. */
@@ -76,6 +83,8 @@ export interface SavedModelSummary {
   /** The candidate that became the model, and its metrics on the validation split it won on. */
   selected: string;
   validationMetrics: Metrics | null;
+  /** The labelled data the model was trained on (null for a model trained before snapshots). */
+  snapshot: TrainingSnapshot | null;
 }
 
 export interface TrainedModelSummary extends SavedModelSummary {
@@ -93,6 +102,14 @@ export function createTrainingActivities(deps: TrainingDeps) {
       if (owner && owner.workflow_id !== workflowId) {
         throw permanent('TagInUse', `model tag "${tag}" is already in use (made by workflow ${owner.workflow_id}); choose another tag`);
       }
+    },
+
+    /**
+     * Fixes the labelled data of the run: every later activity (and a retry of any) reads the
+     * beats and labels as they stood now, however many arrive or are reviewed meanwhile.
+     */
+    async fixTrainingSnapshot(): Promise<TrainingSnapshot> {
+      return trainingSnapshotOf(await takeLabelSnapshot(deps.db));
     },
 
     /**
@@ -124,14 +141,8 @@ export function createTrainingActivities(deps: TrainingDeps) {
 
       let staged: StagedCandidate;
       try {
-        staged = await trainAndValidate(deps.tf, spec, data, async (progress) => {
-          ctx.heartbeat({ candidate: spec.name, ...progress } satisfies TrainProgress);
-          // TensorFlow's awaits on wasm settle as microtasks, so a training loop never lets the
-          // event loop reach its I/O: without this, workflow tasks of this worker (and the other
-          // candidate training beside this one) would wait for the whole training.
-          await new Promise((resolve) => setImmediate(resolve));
-          if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled');
-        });
+        // Heartbeats inside epochs too, each one a yield to the event loop (see trainingHeartbeats).
+        staged = await trainAndValidate(deps.tf, spec, data, trainingHeartbeats(ctx, spec.name, deps.heartbeat));
       } catch (error) {
         if (error instanceof CancelledFailure) throw error;
         return recordOutcome(deps.db, record, { status: 'failed', detail: `training failed: ${(error as Error).message}` });
@@ -170,6 +181,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           backend: saved.backend || deps.backend,
           selected: input.candidate,
           validationMetrics: candidate?.metrics ? (JSON.parse(candidate.metrics) as Metrics) : null,
+          snapshot: storedSnapshotOf(saved),
         };
       }
 
@@ -199,6 +211,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           fingerprint: data.fingerprint,
           backend: deps.backend,
           workflowId,
+          snapshot: labelSnapshotOf(input.snapshot),
         }),
       );
       if ('conflict' in result) {
@@ -216,9 +229,15 @@ export function createTrainingActivities(deps: TrainingDeps) {
         backend: deps.backend,
         selected: input.candidate,
         validationMetrics: candidate.metrics ? (JSON.parse(candidate.metrics) as Metrics) : null,
+        snapshot: input.snapshot ?? null,
       };
     },
   };
+}
+
+function storedSnapshotOf(row: { snapshot_beat_id: number | null; snapshot_review_id: number | null; snapshot_at: Date | null }): TrainingSnapshot | null {
+  if (row.snapshot_beat_id === null || row.snapshot_review_id === null || row.snapshot_at === null) return null;
+  return trainingSnapshotOf({ beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at });
 }
 
 interface StagedCandidate {
@@ -227,7 +246,8 @@ interface StagedCandidate {
   detail: string;
 }
 
-type EpochReport = Omit<TrainProgress, 'candidate'>;
+/** The activity's callbacks, minus the candidate name its heartbeats add. */
+type Progress = TrainingCallbacks<Omit<TrainProgress, 'candidate'>>;
 
 /** Why the data cannot support this candidate, or null when it can. */
 function reasonToSkip(spec: CandidateSpec, data: TrainingSplits, minLabelsPerClass: number): string | null {
@@ -246,8 +266,8 @@ function reasonToSkip(spec: CandidateSpec, data: TrainingSplits, minLabelsPerCla
   return null;
 }
 
-async function trainAndValidate(tf: TensorFlow, spec: CandidateSpec, data: TrainingSplits, onEpoch: (p: EpochReport) => Promise<void>): Promise<StagedCandidate> {
-  const trained = spec.kind === 'dense-autoencoder' ? await trainAutoencoderCandidate(tf, spec, data, onEpoch) : await trainClassifierCandidate(tf, spec, data, onEpoch);
+async function trainAndValidate(tf: TensorFlow, spec: CandidateSpec, data: TrainingSplits, progress: Progress): Promise<StagedCandidate> {
+  const trained = spec.kind === 'dense-autoencoder' ? await trainAutoencoderCandidate(tf, spec, data, progress) : await trainClassifierCandidate(tf, spec, data, progress);
   const scores = await scoresOf(tf, { ...trained.model, threshold: Number.NaN }, data.validation);
   const threshold = isValidationRule(spec.thresholdRule) ? chooseThreshold(scores, data.validation.isAnomalous, spec.thresholdRule).threshold : trained.model.threshold;
   return {
@@ -257,16 +277,16 @@ async function trainAndValidate(tf: TensorFlow, spec: CandidateSpec, data: Train
   };
 }
 
-async function trainAutoencoderCandidate(tf: TensorFlow, spec: AutoencoderCandidateSpec, data: TrainingSplits, onEpoch: (p: EpochReport) => Promise<void>) {
+async function trainAutoencoderCandidate(tf: TensorFlow, spec: AutoencoderCandidateSpec, data: TrainingSplits, progress: Progress) {
   const earlyStopping = spec.patience === null ? undefined : { validationNormal: rowsLabelled(data.validation, false), patience: spec.patience };
-  const trained = await trainAutoencoder(tf, rowsLabelled(data.fit, false), data.fit, spec.autoencoder, onEpoch, earlyStopping);
+  const trained = await trainAutoencoder(tf, rowsLabelled(data.fit, false), data.fit, spec.autoencoder, progress, earlyStopping);
   const ran = trained.lossHistory.length;
   const detail = trained.bestEpoch === undefined ? `${ran} epochs` : `${ran} of at most ${spec.autoencoder.epochs} epochs; kept epoch ${trained.bestEpoch}`;
   return { model: trained as StorableModel, detail };
 }
 
-async function trainClassifierCandidate(tf: TensorFlow, spec: ClassifierCandidateSpec, data: TrainingSplits, onEpoch: (p: EpochReport) => Promise<void>) {
-  const trained = await trainClassifier(tf, data.fit, data.validation, spec.classifier, onEpoch);
+async function trainClassifierCandidate(tf: TensorFlow, spec: ClassifierCandidateSpec, data: TrainingSplits, progress: Progress) {
+  const trained = await trainClassifier(tf, data.fit, data.validation, spec.classifier, progress);
   const detail = `${trained.lossHistory.length} of at most ${spec.classifier.maxEpochs} epochs; kept epoch ${trained.bestEpoch}`;
   return { model: { ...trained, threshold: Number.NaN } as StorableModel, detail };
 }

@@ -32,10 +32,11 @@ export function registerRegistryCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why, for the stage history')
     .addOption(new Option('--to <stage>', 'the target stage').choices(['staging', 'production']).default('production'))
     .option('--by <name>', 'who promotes (default: the OS user)')
+    .option('--force', 'promote to production past the gates against the champion; the stage history records that it was forced, and why')
     .option('--json', 'print one JSON value')
     .action(
-      action(async (ctx, o: { tag: string; reason: string; to: 'staging' | 'production'; by?: string; json?: boolean }) =>
-        (await commands.registry()).runPromote(ctx, { tag: o.tag, reason: o.reason, to: o.to, by: o.by ?? osUser() }, Boolean(o.json)),
+      action(async (ctx, o: { tag: string; reason: string; to: 'staging' | 'production'; by?: string; force?: boolean; json?: boolean }) =>
+        (await commands.registry()).runPromote(ctx, { tag: o.tag, reason: o.reason, to: o.to, by: o.by ?? osUser(), force: Boolean(o.force) }, Boolean(o.json)),
       ),
     );
 
@@ -61,6 +62,7 @@ export function registerRegistryCommands(program: Command): void {
     .option('--no-auto-promote', 'never promote to production; a challenger that passes goes to staging')
     .option('--require-approval', 'wait for ecgflow approve/reject before promoting')
     .option('--approval-timeout <duration>', 'reject when nobody decides within this time (default 7d)', duration)
+    .option('--approvers <n>', 'distinct people who must approve, none of them the requester (default 1)', integer(1, 5))
     .addOption(new Option('--gate-metric <metric>', 'the metric compared with the champion (default rocAuc)').choices(['rocAuc', 'accuracy', 'f1']))
     .option('--min-roc-auc <x>', 'minimum ROC-AUC of the challenger (default 0.9)', decimal(0, 1))
     .option('--min-accuracy <x>', 'minimum accuracy of the challenger (default 0.85)', decimal(0, 1))
@@ -75,7 +77,7 @@ export function registerRegistryCommands(program: Command): void {
         async (
           ctx,
           o: {
-            tag: string; from?: string; to?: string; includeReviewed: boolean; autoPromote: boolean; requireApproval?: boolean; approvalTimeout?: string;
+            tag: string; from?: string; to?: string; includeReviewed: boolean; autoPromote: boolean; requireApproval?: boolean; approvalTimeout?: string; approvers?: number;
             gateMetric?: 'rocAuc' | 'accuracy' | 'f1'; minRocAuc?: number; minAccuracy?: number; maxRegression?: number; epochs?: number; candidates?: 'baseline' | 'all'; by?: string; wait: boolean; json?: boolean;
           },
         ) =>
@@ -89,6 +91,7 @@ export function registerRegistryCommands(program: Command): void {
               autoPromote: o.autoPromote,
               requireApproval: Boolean(o.requireApproval),
               approvalTimeout: o.approvalTimeout,
+              approvers: o.approvers,
               gates: { metric: o.gateMetric, minRocAuc: o.minRocAuc, minAccuracy: o.minAccuracy, maxRegression: o.maxRegression },
               requestedBy: o.by ?? osUser(),
               training: Object.fromEntries(Object.entries({ epochs: o.epochs, candidates: o.candidates }).filter(([, v]) => v !== undefined)),

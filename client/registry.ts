@@ -10,7 +10,7 @@ import type { Config } from '../config/env';
 import { validateModelTag } from '../common/tags';
 import { parseApprovalTimeout, parseGates } from '../common/retrain-gates';
 import { pipelineTaskQueue } from '../workers/task-queues';
-import type { RetrainApproval, RetrainInput, RetrainResult } from '../workflows/contracts';
+import type { RetrainApproval, RetrainDecisionReply, RetrainInput } from '../workflows/contracts';
 import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/ids';
 import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';
 import { retrainDecisionUpdate, type retrain } from '../workflows/retrain';
@@ -68,7 +68,7 @@ export async function startRetrain(client: Client, config: Config, input: Retrai
     `retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`);
 }
 
-export async function decideRetrain(client: Client, approval: RetrainApproval): Promise<RetrainResult> {
+export async function decideRetrain(client: Client, approval: RetrainApproval): Promise<RetrainDecisionReply> {
   validateModelTag(approval.tag);
   const handle = client.workflow.getHandle<typeof retrain>(retrainWorkflowId(approval.tag));
   try {

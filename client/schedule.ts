@@ -100,9 +100,10 @@ export async function applyDailySchedule(client: Client, config: Config, setting
     workflowId: settings.scheduleId,
     args,
   };
-  // Skip: a day still running when the next is due is not run twice at once. An outage replays only the
-  // last missed run; older days are for an explicit backfill.
-  const policies = { overlap: 'SKIP' as const, catchupWindow: '1 day' };
+  // Never skip a day: a day still running when the next is due makes the next one wait its turn
+  // (retraining runs detached, so a day is short), and after an outage of up to 30 days every
+  // missed day runs, oldest first. The unscored-days check reports any day that still has a gap.
+  const policies = { overlap: 'BUFFER_ALL' as const, catchupWindow: '30 days' };
   const note = settings.paused === undefined ? undefined : `${settings.paused ? 'paused' : 'unpaused'} by ecgflow schedule apply`;
   let created = true;
   try {
@@ -145,7 +146,7 @@ export async function dailyScheduleStatus(client: Client, scheduleId: string): P
     autoRetrain,
     paused: d.state.paused,
     note: d.state.note || null,
-    overlap: d.policies.overlap ?? 'SKIP',
+    overlap: d.policies.overlap ?? 'BUFFER_ALL',
     taskQueue: d.action.taskQueue,
     nextRuns: d.info.nextActionTimes.slice(0, 5).map((t) => ({ at: t, date: dayBefore(t, timeZone) })),
     recentRuns,

@@ -44,6 +44,10 @@ export interface ModelTable {
   workflow_id: string;
   /** Drift baseline computed over the training window (JSON); null until computed. */
   baseline_profile: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
+  /** The labelled-data snapshot the model was trained on (see takeLabelSnapshot); null for older models. */
+  snapshot_beat_id: ColumnType<number | null, number | null | undefined, never>;
+  snapshot_review_id: ColumnType<number | null, number | null | undefined, never>;
+  snapshot_at: ColumnType<Date | null, Date | null | undefined, never>;
   created_at: CreatedAt;
 }
 
@@ -70,6 +74,8 @@ export interface ModelStageHistoryTable {
   changed_by: string;
   reason: string;
   workflow_id: string | null;
+  /** The workflow run that made the change; null in rows written before runs were recorded. */
+  run_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** Every candidate a training run tried, kept with its hyperparameters and validation metrics. */

@@ -8,6 +8,8 @@ import * as latestReview from './migrations/2026-11-23T2000-latest-review';
 import * as reviewDecisions from './migrations/2026-11-23T2100-review-decisions';
 import * as oneProductionModel from './migrations/2026-12-01T2300-one-production-model';
 import * as reviewIdempotency from './migrations/2026-12-02T0100-review-idempotency';
+import * as trainingSnapshot from './migrations/2026-12-02T0200-training-snapshot';
+import * as stageHistoryRunId from './migrations/2026-12-02T0210-stage-history-run-id';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -20,6 +22,8 @@ const migrations = {
   '2026-11-23T2100-review-decisions': reviewDecisions,
   '2026-12-01T2300-one-production-model': oneProductionModel,
   '2026-12-02T0100-review-idempotency': reviewIdempotency,
+  '2026-12-02T0200-training-snapshot': trainingSnapshot,
+  '2026-12-02T0210-stage-history-run-id': stageHistoryRunId,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

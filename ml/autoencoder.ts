@@ -9,6 +9,7 @@ import { computeMinMax, normaliseInto, type MinMax } from './normalise';
 import { deriveSeed, mulberry32, shuffleInPlace } from './random';
 import { scorerForModel } from './scorer';
 import { summariseLosses, thresholdFromLosses, type LossSummary } from './threshold';
+import { batchReportOf, callbacksOf, type BatchReport, type TrainingProgressOption } from './training-progress';
 
 export {
   DEFAULT_AUTOENCODER_HYPERPARAMETERS,
@@ -61,14 +62,15 @@ export interface TrainedModel {
  *
  * normalisationSource is every row of the training split (normal and abnormal), whose global
  * min and max scale the inputs, as in the tutorial; it must not include test rows.
- * onEpoch is awaited after each epoch, so the caller can heartbeat or cancel between epochs.
+ * progress is onEpoch, awaited after each epoch, or { onEpoch, onBatch }, onBatch awaited after
+ * each batch too, so the caller can heartbeat or cancel inside an epoch as well as between them.
  */
 export async function trainAutoencoder(
   tf: TensorFlow,
   trainNormal: BeatMatrix,
   normalisationSource: BeatMatrix,
   hyper: Partial<AutoencoderHyperparameters>,
-  onEpoch?: (progress: EpochProgress) => void | Promise<void>,
+  progress?: TrainingProgressOption<EpochProgress>,
   earlyStopping?: AutoencoderEarlyStopping,
 ): Promise<TrainedModel> {
   const started = performance.now();
@@ -86,13 +88,15 @@ export async function trainAutoencoder(
   const allRows = tf.tensor2d(inputs, [trainNormal.count, SAMPLES_PER_BEAT]);
   const validation = earlyStopping ? validationSetOf(tf, earlyStopping, normalisation) : null;
   const stopping = earlyStopping ? new EarlyStopping(model, earlyStopping.patience) : null;
+  const { onEpoch, onBatch } = callbacksOf(progress);
   try {
     const lossHistory: number[] = [];
     const validationLossHistory: number[] = [];
     const order = Int32Array.from({ length: trainNormal.count }, (_, i) => i);
     const random = mulberry32(deriveSeed(hyperparameters.seed, 'epoch-order'));
     for (let epoch = 1; epoch <= hyperparameters.epochs; epoch++) {
-      const loss = await trainOneEpoch(tf, model, allRows, order, random, hyperparameters.batchSize);
+      const report = batchReportOf(onBatch, epoch, hyperparameters.epochs);
+      const loss = await trainOneEpoch(tf, model, allRows, order, random, hyperparameters.batchSize, report);
       lossHistory.push(loss);
       if (!validation || !stopping) {
         await onEpoch?.({ epoch, epochs: hyperparameters.epochs, loss });
@@ -158,8 +162,10 @@ async function trainOneEpoch(
   order: Int32Array,
   random: () => number,
   batchSize: number,
+  report?: BatchReport,
 ): Promise<number> {
   shuffleInPlace(order, random);
+  const batches = Math.ceil(order.length / batchSize);
   let weightedLoss = 0;
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.subarray(start, start + batchSize);
@@ -170,6 +176,7 @@ async function trainOneEpoch(
     } finally {
       batch.dispose();
     }
+    await report?.(start / batchSize + 1, batches, weightedLoss / (start + rows.length));
   }
   const epochLoss = weightedLoss / order.length;
   if (!Number.isFinite(epochLoss)) throw new Error(`training diverged: epoch loss is ${epochLoss}`);

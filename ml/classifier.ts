@@ -7,6 +7,7 @@ import { EarlyStopping } from './early-stopping';
 import { assertBeatMatrix, type BeatMatrix } from './matrix';
 import { computeMinMax, normaliseInto, type MinMax } from './normalise';
 import { deriveSeed, mulberry32, shuffleInPlace, type Random } from './random';
+import { batchReportOf, callbacksOf, type BatchReport, type TrainingProgressOption } from './training-progress';
 
 export {
   DEFAULT_CLASSIFIER_HYPERPARAMETERS,
@@ -51,13 +52,15 @@ export interface TrainedClassifier {
  * loss, class-balanced too, drives early stopping, and the best epoch's weights are kept.
  * Inputs are min-max normalised with the training rows' global range, as the autoencoder's are,
  * so the one scorer serves both kinds.
+ *
+ * progress is onEpoch, or { onEpoch, onBatch } to hear of each batch too (see trainAutoencoder).
  */
 export async function trainClassifier(
   tf: TensorFlow,
   train: LabelledBeats,
   validation: LabelledBeats,
   hyper: Partial<ClassifierHyperparameters>,
-  onEpoch?: (progress: ClassifierEpochProgress) => void | Promise<void>,
+  progress?: TrainingProgressOption<ClassifierEpochProgress>,
 ): Promise<TrainedClassifier> {
   const started = performance.now();
   const hyperparameters = parseClassifierHyperparameters(hyper);
@@ -77,12 +80,14 @@ export async function trainClassifier(
   const trainLabels = tf.tensor2d(Float32Array.from(train.isAnomalous), [train.count, 1]);
   const validationRows = tf.tensor2d(normaliseInto(validation.samples, normalisation), [validation.count, SAMPLES_PER_BEAT]);
   const stopping = new EarlyStopping(model, hyperparameters.patience);
+  const { onEpoch, onBatch } = callbacksOf(progress);
   try {
     const lossHistory: number[] = [];
     const validationLossHistory: number[] = [];
     const batches = new BalancedBatches(trainClasses, hyperparameters.batchSize, mulberry32(deriveSeed(hyperparameters.seed, 'balanced-batches')));
     for (let epoch = 1; epoch <= hyperparameters.maxEpochs; epoch++) {
-      const loss = await trainOneEpoch(tf, model, trainRows, trainLabels, batches);
+      const report = batchReportOf(onBatch, epoch, hyperparameters.maxEpochs);
+      const loss = await trainOneEpoch(tf, model, trainRows, trainLabels, batches, report);
       const validationLoss = balancedCrossEntropy(tf, model, validationRows, validation.isAnomalous);
       lossHistory.push(loss);
       validationLossHistory.push(validationLoss);
@@ -188,6 +193,7 @@ async function trainOneEpoch(
   rows: tfTypes.Tensor2D,
   labels: tfTypes.Tensor2D,
   batches: BalancedBatches,
+  report?: BatchReport,
 ): Promise<number> {
   let total = 0;
   for (let step = 0; step < batches.perEpoch; step++) {
@@ -202,6 +208,7 @@ async function trainOneEpoch(
       x.dispose();
       y.dispose();
     }
+    await report?.(step + 1, batches.perEpoch, total / (step + 1));
   }
   const epochLoss = total / batches.perEpoch;
   if (!Number.isFinite(epochLoss)) throw new Error(`training diverged: epoch loss is ${epochLoss}`);

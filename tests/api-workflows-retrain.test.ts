@@ -1,3 +1,4 @@
+import { createApiKey } from '../db/queries/api-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { findRetrainDecision } from '../db/queries/retrain-decisions';
@@ -33,7 +34,7 @@ describe('the HTTP API retrains, and approves or rejects a waiting retraining', 
     await t?.drop();
   });
 
-  it('starts a retraining (409 when started twice or decided too early), then approves it as the key that asked', async () => {
+  it('starts a retraining (409 when started twice, decided too early or approved by the key that asked), then approves it as another key', async () => {
     const tag = p.tag('approved');
     expect((await api.call('POST', '/api/v1/retrain', { as: 'scheduler', body: { tag, ...RETRAIN } })).statusCode).toBe(403);
     const started = await api.call('POST', '/api/v1/retrain', { body: { tag, ...RETRAIN } });
@@ -51,14 +52,19 @@ describe('the HTTP API retrains, and approves or rejects a waiting retraining', 
 
     await awaitingApproval(tag);
     expect((await api.call('GET', `/api/v1/workflows/retrain-${tag}`, { as: 'scheduler' })).json()).toMatchObject({ status: 'running', type: 'retrain', modelTag: tag });
-    const approve = await api.call('POST', `/api/v1/models/${tag}/approve`, { body: { reason: 'looks good' } });
+    // Four eyes: the key that started the retraining cannot approve it.
+    const own = await api.call('POST', `/api/v1/models/${tag}/approve`, { body: { reason: 'my own work is fine' } });
+    expect(own.statusCode).toBe(409);
+    expect(own.json().message).toMatch(/^test engineer \(api key \d+\) started this retraining and cannot approve it/);
+    const second = await createApiKey(t.db, { role: 'engineer', name: 'second engineer' });
+    const approve = await api.call('POST', `/api/v1/models/${tag}/approve`, { as: null, headers: { authorization: `Bearer ${second.key}` }, body: { reason: 'looks good' } });
     expect(approve.statusCode).toBe(202);
     expect(approve.json()).toEqual({ workflowId: `retrain-${tag}`, runId });
 
     const run = await pollUntilClosed(api, approve.headers.location as string);
     expect(run).toMatchObject({ status: 'completed', result: { promoted: true, challenger: { tag } } });
-    expect(run.result.reason).toMatch(/^approved by test engineer \(api key \d+\): looks good/);
-    expect(await findRetrainDecision(t.db, `retrain-${tag}`)).toMatchObject({ promoted: true, decidedBy: expect.stringMatching(/^test engineer/) });
+    expect(run.result.reason).toMatch(/^approved by second engineer \(api key \d+\): looks good/);
+    expect(await findRetrainDecision(t.db, `retrain-${tag}`)).toMatchObject({ promoted: true, decidedBy: expect.stringMatching(/^second engineer/) });
 
     // Recorded in the audit trail with its training child, and visible in the timeline.
     const rows = await t.db.selectFrom('workflow_runs').select(['workflow_id', 'status']).where('model_tag', '=', tag).orderBy('workflow_id').execute();

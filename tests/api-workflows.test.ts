@@ -109,12 +109,15 @@ describe('the HTTP API starts workflows and reads them back', () => {
     expect(driftRun).toMatchObject({ type: 'detectDrift', status: 'completed', dataDate: DAY, modelTag: tag });
     expect(driftRun.result).toMatchObject({ sampleSize: 400, modelTag: tag, reportId: expect.any(Number) });
 
-    const promote = await api.call('POST', `/api/v1/models/${tag}/promote`, { body: { reason: 'best on the March beats' } });
+    const gated = await api.call('POST', `/api/v1/models/${tag}/promote`, { body: { reason: 'best on the March beats', gates: { minRocAuc: 0.9999 } } });
+    expect(gated.statusCode).toBe(202);
+    expect((await pollUntilClosed(api, gated.headers.location as string)).failure).toMatch(/ROC-AUC .* is below the minimum 0\.9999; ".*" was not promoted/);
+    const promote = await api.call('POST', `/api/v1/models/${tag}/promote`, { body: { reason: 'best on the March beats', force: true } });
     expect(promote.statusCode).toBe(202);
     expect(promote.json().workflowId).toBe(`promote-${tag}-production`);
     expect((await pollUntilClosed(api, promote.headers.location as string)).result).toMatchObject({ changed: true, model: { tag }, to: 'production' });
     const history = await t.db.selectFrom('model_stage_history').select(['changed_by', 'reason']).where('to_stage', '=', 'production').executeTakeFirstOrThrow();
-    expect(history).toEqual({ changed_by: expect.stringMatching(/^test engineer \(api key \d+\)$/), reason: 'best on the March beats' });
+    expect(history).toEqual({ changed_by: expect.stringMatching(/^test engineer \(api key \d+\)$/), reason: expect.stringMatching(/^forced past the gates by test engineer \(api key \d+\): best on the March beats$/) });
 
     expect((await api.call('POST', '/api/v1/models/no-such-model/promote', { body: { reason: 'x' } })).statusCode).toBe(404);
     expect((await api.call('POST', '/api/v1/score', { as: 'scheduler', body: { date: DAY, modelTag: 'no-such-model' } })).json()).toMatchObject({ error: 'not_found', field: 'body.modelTag' });
@@ -139,7 +142,7 @@ describe('the HTTP API starts workflows and reads them back', () => {
     const timeline = response.json();
     expect(timeline).toMatchObject({ workflowId: `train-${tag}`, workflowType: 'trainModel', status: 'completed', input: { tag, epochs: 3 } });
     const names = timeline.entries.filter((e: { kind: string }) => e.kind === 'activity').map((e: { name: string }) => e.name);
-    expect(names).toEqual(['recordWorkflowRun', 'checkTagAvailable', 'prepareCandidates', 'trainCandidate', 'saveSelectedModel', 'computeBaselineProfile', 'recordWorkflowRun']);
+    expect(names).toEqual(['recordWorkflowRun', 'checkTagAvailable', 'fixTrainingSnapshot', 'prepareCandidates', 'trainCandidate', 'saveSelectedModel', 'computeBaselineProfile', 'recordWorkflowRun']);
     const training = timeline.entries.find((e: { name: string }) => e.name === 'trainCandidate');
     expect(training).toMatchObject({ status: 'completed', attempts: 1, durationMs: expect.any(Number), input: expect.anything(), output: expect.anything() });
     expect(timeline.entries.some((e: { kind: string; input: Record<string, unknown> }) => e.kind === 'searchAttributes' && e.input.ModelTag)).toBe(true);
@@ -186,7 +189,8 @@ describe('the HTTP API starts workflows and reads them back', () => {
       .toEqual(['detectDrift', 'promoteModel', 'scoreBatch', 'trainModel']);
     const scoring = await list(`modelTag=${tag}&type=scoreBatch&date=${DAY}`);
     expect(scoring.map((r) => r.workflowId)).toEqual([`score-${DAY}-${tag}`]);
-    expect(await list(`modelTag=${tag}&status=failed`)).toEqual([]);
+    // The promotion the gates refused is on record as a failed run.
+    expect((await list(`modelTag=${tag}&status=failed`)).map((r) => r.type)).toEqual(['promoteModel']);
     expect((await list(`modelTag=${p.tag('api-empty')}&status=failed`)).map((r) => r.type)).toEqual(['trainModel']);
     expect((await api.call('GET', '/api/v1/workflows?status=exploded', { as: 'auditor' })).json()).toMatchObject({ field: 'querystring.status' });
   });
@@ -256,7 +260,7 @@ describe('the HTTP API starts workflows and reads them back', () => {
     expect((await api.call('POST', `/api/v1/models/${other}/rollback`, { body: {} })).json()).toMatchObject({ field: 'body.reason' });
     expect((await api.call('POST', `/api/v1/models/${other}/rollback`, { as: 'auditor', body: { reason: 'x' } })).statusCode).toBe(403);
 
-    const promote = await api.call('POST', `/api/v1/models/${other}/promote`, { body: { reason: 'newer' } });
+    const promote = await api.call('POST', `/api/v1/models/${other}/promote`, { body: { reason: 'newer', force: true } });
     await pollUntilClosed(api, promote.headers.location as string);
     const rollback = await api.call('POST', `/api/v1/models/${other}/rollback`, { body: { reason: 'worse on the ward 7 beats' } });
     expect(rollback.statusCode, rollback.body).toBe(202);

@@ -25,7 +25,7 @@ describe('ecgflow schedule and shadow commands on the real services', () => {
   it('applies the schedule twice: created, then updated in place', async () => {
     const first = await ecgflow('schedule', 'apply', '--id', id, '--paused', '--json');
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ created: true, scheduleId: id, at: '02:00', timeZone: 'UTC', autoRetrain: false, paused: true, overlap: 'SKIP', taskQueue: p.taskQueue });
+    expect(JSON.parse(first.stdout)).toMatchObject({ created: true, scheduleId: id, at: '02:00', timeZone: 'UTC', autoRetrain: false, paused: true, overlap: 'BUFFER_ALL', taskQueue: p.taskQueue });
 
     const second = await ecgflow('schedule', 'apply', '--id', id, '--at', '04:45', '--timezone', 'America/New_York', '--auto-retrain', '--json');
     expect(second.code, second.stderr).toBe(0);
@@ -39,7 +39,7 @@ describe('ecgflow schedule and shadow commands on the real services', () => {
 
     const human = await ecgflow('schedule', 'status', '--id', id);
     expect(human.stdout).toContain(`schedule ${id}: daily at 04:45 America/New_York, for the previous day; auto-retrain on; paused (paused by ecgflow schedule apply)`);
-    expect(human.stdout).toContain('overlap SKIP, 0 runs started');
+    expect(human.stdout).toContain('overlap BUFFER_ALL, 0 runs started');
   });
 
   it('pauses and resumes', async () => {

@@ -348,7 +348,7 @@ describe('the setup job (docker/setup.sh) on a fresh database and a fresh Tempor
     expect(lines[0]).toMatch(/^applied \d{4}-\d\d-\d\dT\d{4}-[a-z-]+(, \d{4}-\d\d-\d\dT\d{4}-[a-z-]+)*$/);
     expect(lines[1]).toBe(`registered search attributes ${SEARCH_ATTRIBUTE_NAMES.join(', ')} on namespace ${namespace}`);
     expect(lines[2]).toBe('created schedule ecgflow-daily: daily at 02:00 UTC, for the previous day; auto-retrain off; active');
-    expect(lines[3]).toMatch(new RegExp(`^task queue ${p.taskQueue}, overlap SKIP`));
+    expect(lines[3]).toMatch(new RegExp(`^task queue ${p.taskQueue}, overlap BUFFER_ALL`));
 
     const db = createDb({ ...base, database });
     try {

@@ -127,6 +127,31 @@ describe('model registry: stage changes with their history', () => {
     expect(await findStageInconsistencies(t.db)).toEqual([]);
   });
 
+  it('recognises its own earlier attempt by run id, whatever the worker and server clocks say', async () => {
+    const hour = 3_600_000;
+    // The Temporal server's clock an hour ahead of the worker's: the run "started" after its own write.
+    const first = { tag: 'm1', to: 'production' as const, by: 'skew', reason: 'clock ahead', workflowId: 'wf-skew', runId: 'run-1', requestedAt: new Date(Date.now() + hour) };
+    const done = await promoteModel(t.db, first);
+    expect(done).toMatchObject({ changed: true, archived: { tag: 'm2' } });
+    const retried = await promoteModel(t.db, first);
+    expect(retried).toMatchObject({ changed: false, archived: { tag: 'm2' } });
+    expect(retried.entries.map((e) => e.id)).toEqual(done.entries.map((e) => e.id));
+
+    // A later run of the same workflow id, its start stamped by a server an hour behind: the first
+    // run's change is not mistaken for its own, and this run promotes.
+    await rollbackProduction(t.db, { by: 'skew', reason: 'back', workflowId: 'wf-skew-back', runId: 'run-b', expectedCurrent: 'm1' });
+    expect(await productionTags(t.db)).toEqual(['m2']);
+    const later = await promoteModel(t.db, { ...first, runId: 'run-2', reason: 'again', requestedAt: new Date(Date.now() - hour) });
+    expect(later).toMatchObject({ changed: true, model: { tag: 'm1' }, archived: { tag: 'm2' } });
+    expect(await productionTags(t.db)).toEqual(['m1']);
+    const rows = await t.db.selectFrom('model_stage_history').select(['run_id']).where('workflow_id', '=', 'wf-skew').orderBy('id').execute();
+    expect(rows.map((r) => r.run_id)).toEqual(['run-1', 'run-1', 'run-2', 'run-2']);
+    // Put back what the later tests expect: m2 in production.
+    await rollbackProduction(t.db, { by: 'skew', reason: 'restore', workflowId: 'wf-skew-restore', runId: 'run-r', expectedCurrent: 'm1' });
+    expect(await productionTags(t.db)).toEqual(['m2']);
+    expect(await findStageInconsistencies(t.db)).toEqual([]);
+  });
+
   it('refuses what the stages do not allow', async () => {
     await expect(promoteModel(t.db, { tag: 'nope', to: 'production', by: 'x', reason: 'r', workflowId: 'w' })).rejects.toThrow(/no model is tagged "nope"/);
     await expect(promoteModel(t.db, { tag: 'm2', to: 'staging', by: 'x', reason: 'r', workflowId: 'w' })).rejects.toThrow(RegistryError);
@@ -206,13 +231,13 @@ describe('promoteModel and rollbackModel workflows, and the CLI', () => {
   it('promotes through the workflow, twice concurrently, and keeps one production model', async () => {
     const [a, b, c] = ['a', 'b', 'c'].map((n) => p.tag(n)) as [string, string, string];
     for (const tag of [a, b, c]) await insertModel(t.db, tag);
-    const first = await startPromotion(p.client, p.config, { tag: a, reason: 'baseline', by: 'alice' });
+    const first = await startPromotion(p.client, p.config, { tag: a, reason: 'baseline', by: 'alice', force: true });
     expect(first.workflowId).toBe(`promote-${a}-production`);
     expect(await first.result()).toMatchObject({ changed: true, model: { tag: a }, to: 'production' });
 
     const [hb, hc] = await Promise.all([
-      startPromotion(p.client, p.config, { tag: b, reason: 'race b', by: 'bob' }),
-      startPromotion(p.client, p.config, { tag: c, reason: 'race c', by: 'carol' }),
+      startPromotion(p.client, p.config, { tag: b, reason: 'race b', by: 'bob', force: true }),
+      startPromotion(p.client, p.config, { tag: c, reason: 'race c', by: 'carol', force: true }),
     ]);
     const [rb, rc] = await Promise.all([hb.result(), hc.result()]);
     expect(await productionTags(t.db)).toHaveLength(1);
@@ -246,7 +271,7 @@ describe('promoteModel and rollbackModel workflows, and the CLI', () => {
 
     const then = JSON.parse((await ecgflow('models', '--at', beforeRollback.toISOString(), '--json')).stdout);
     expect(then.model.tag).toBe(current);
-    expect(then.since).toMatchObject({ workflowId: `promote-${current}-production`, changedBy: current === p.tag('b') ? 'bob' : 'carol' });
+    expect(then.since).toMatchObject({ workflowId: `promote-${current}-production`, changedBy: current === p.tag('b') ? 'bob' : 'carol', reason: expect.stringMatching(/^forced past the gates by (bob|carol): race [bc]$/) });
     const now = JSON.parse((await ecgflow('models', '--at', new Date().toISOString(), '--json')).stdout);
     expect(now).toMatchObject({ model: { tag: restored, stage: 'production' }, since: { changedBy: 'erin', reason: 'alerts doubled', workflowId: `rollback-${current}` } });
     const human = await ecgflow('models', '--at', new Date().toISOString());
@@ -264,11 +289,16 @@ describe('promoteModel and rollbackModel workflows, and the CLI', () => {
 
   it('promotes from the CLI with the OS user by default, and a model may be promoted again later', async () => {
     const a = p.tag('a');
-    const promote = await ecgflow('promote', '--tag', a, '--reason', 'back to the baseline', '--json');
+    // These models have no labelled beats to be judged on: the gates cannot pass them, only --force can.
+    const gated = await ecgflow('promote', '--tag', a, '--reason', 'back to the baseline');
+    expect(gated.code).not.toBe(0);
+    expect(gated.stderr).toMatch(new RegExp(`cannot judge "${a}" against the gates: no labelled beats .*; promote with force and a reason to skip them`));
+    const promote = await ecgflow('promote', '--tag', a, '--reason', 'back to the baseline', '--force', '--json');
     expect(promote.code, promote.stderr).toBe(0);
     expect(JSON.parse(promote.stdout)).toMatchObject({ workflowId: `promote-${a}-production`, changed: true, model: { tag: a } });
     const [latest] = await listStageHistory(t.db, { tag: a, limit: 1 });
-    expect(latest).toMatchObject({ toStage: 'production', reason: 'back to the baseline', changedBy: (await import('node:os')).userInfo().username });
+    const user = (await import('node:os')).userInfo().username;
+    expect(latest).toMatchObject({ toStage: 'production', reason: `forced past the gates by ${user}: back to the baseline`, changedBy: user });
     expect(await productionTags(t.db)).toEqual([a]);
 
     const staging = await ecgflow('promote', '--tag', p.tag('b'), '--to', 'staging', '--reason', 'shadow', '--by', 'gina');

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTraining } from '../client/pipelines';
+import { decideRetrain } from '../client/registry';
 import {
   applyDailySchedule,
   backfillDailySchedule,
@@ -60,6 +61,7 @@ describe('the daily pipeline on its Temporal Schedule, with a staging model in s
       ...BACKFILL_DAYS.map((day, i): [string, string[]] => [day, lines.slice(2300 + i * BEATS_PER_DAY, 2300 + (i + 1) * BEATS_PER_DAY)]),
       // The same kind of beats, amplified ×1.2: one of the drift simulations that must read as severe.
       ['2026-03-10', lines.slice(3200, 3200 + BEATS_PER_DAY).map(amplified)],
+      ['2026-03-11', lines.slice(3500, 3500 + BEATS_PER_DAY).map(amplified)],
     ];
     for (const [day, rows] of days) {
       await ingestFile(t.db, { path: await writeLines(dir.file(`${day}.csv`), rows), source: `day-${day}`, recordedOn: day });
@@ -113,7 +115,7 @@ describe('the daily pipeline on its Temporal Schedule, with a staging model in s
     expect(report.status).toBe('none');
 
     const status = await dailyScheduleStatus(p.client, p.tag('daily'));
-    expect(status).toMatchObject({ paused: true, at: '02:00', timeZone: 'UTC', overlap: 'SKIP', taskQueue: p.taskQueue });
+    expect(status).toMatchObject({ paused: true, at: '02:00', timeZone: 'UTC', overlap: 'BUFFER_ALL', taskQueue: p.taskQueue });
     expect(status.recentRuns).toEqual([expect.objectContaining({ workflowId: started.workflowId, date: yesterday, status: 'COMPLETED' })]);
     expect(status.nextRuns[0]!.at.toISOString()).toMatch(/T02:00:00\.000Z$/);
   });
@@ -201,7 +203,9 @@ describe('the daily pipeline on its Temporal Schedule, with a staging model in s
     const [on] = await waitForBackfill(p.client, await backfillDailySchedule(p.client, p.tag('retraining'), { from: drifted, to: drifted }));
     const challenger = `${p.tag('auto')}-${drifted}`;
     expect(on!.result.production).toMatchObject({ modelTag: p.tag('prod'), scored: 0 });
-    expect(on!.result.retrain).toMatchObject({ challenger: { tag: challenger }, champion: { tag: p.tag('prod') } });
+    expect(on!.result.retrain).toEqual({ started: `retrain-${challenger}`, runId: expect.any(String) });
+    const retrained = await p.client.workflow.getHandle(`retrain-${challenger}`).result();
+    expect(retrained).toMatchObject({ challenger: { tag: challenger }, champion: { tag: p.tag('prod') } });
     const decision = await t.db.selectFrom('retrain_decisions').selectAll().where('challenger_tag', '=', challenger).execute();
     expect(decision).toHaveLength(1);
 
@@ -211,6 +215,31 @@ describe('the daily pipeline on its Temporal Schedule, with a staging model in s
       new RegExp(`^${drifted}: 0 beats scored with ${p.tag('prod')}, 0 anomalies; .*drift severe \\(max PSI \\d\\.\\d{3}, .*; no retraining: drift is severe; retrain-${challenger} was already started for this day$`),
     );
     expect(await t.db.selectFrom('retrain_decisions').selectAll().where('challenger_tag', '=', challenger).execute()).toHaveLength(1);
+  });
+
+  it('never waits for a retraining: days whose retrainings wait for approval complete, and the next day runs', async () => {
+    const days = { from: '2026-03-10', to: '2026-03-11' };
+    await applySchedule('approval', {
+      autoRetrain: true,
+      challengerTagPrefix: p.tag('appr'),
+      retrain: { requireApproval: true, training: { candidates: 'baseline', epochs: 3 }, gates: { minRocAuc: 0, minAccuracy: 0, maxRegression: 1 } },
+    });
+    // Both days complete, one after the other, while their retrainings still wait for a person.
+    const done = await waitForBackfill(p.client, await backfillDailySchedule(p.client, p.tag('approval'), days), { timeoutMs: 180_000 });
+    expect(done.map((d) => d.date)).toEqual([days.from, days.to]);
+    const retrains = done.map((d) => p.client.workflow.getHandle(`retrain-${p.tag('appr')}-${d.date}`));
+    for (const [i, d] of done.entries()) {
+      expect(d.result.drift.status).toBe('severe');
+      expect(d.result.retrain).toEqual({ started: retrains[i]!.workflowId, runId: expect.any(String) });
+    }
+    for (const handle of retrains) {
+      await expect.poll(() => handle.query<{ phase: string }>('status').then((s) => s.phase, () => 'unknown'), { timeout: 90_000, interval: 250 }).toBe('awaiting-approval');
+    }
+    expect((await dailyScheduleStatus(p.client, p.tag('approval'))).skippedOverlap).toBe(0);
+
+    await decideRetrain(p.client, { tag: `${p.tag('appr')}-${days.from}`, approve: false, by: 'reviewer', reason: 'not this one' });
+    await decideRetrain(p.client, { tag: `${p.tag('appr')}-${days.to}`, approve: false, by: 'reviewer', reason: 'nor this one' });
+    for (const handle of retrains) expect(await handle.result()).toMatchObject({ promoted: false, reason: expect.stringMatching(/^rejected by reviewer/) });
   });
 
   it('applies idempotently: a second apply updates the same schedule', async () => {

@@ -54,6 +54,8 @@ export interface RetrainInput {
   requireApproval?: boolean;
   /** How long to wait for approval before rejecting, e.g. '24 hours' (default 7 days). */
   approvalTimeout?: string;
+  /** How many distinct people, none of them the requester, must approve (default 1). */
+  approvers?: number;
   /** What the challenger must reach to be promoted; every field has a default. */
   gates?: Partial<RetrainGates>;
   /** Who started the retraining (recorded as the decider of an automatic decision; default 'ecgflow'). */
@@ -86,6 +88,18 @@ export interface RetrainApproval {
   /** Required to reject. */
   reason?: string;
 }
+
+/** What an approver hears back while the retraining still waits for other approvers. */
+export interface RetrainApprovalPending {
+  pending: true;
+  /** Distinct approvals so far, and how many are required. */
+  approvals: number;
+  required: number;
+  reason: string;
+}
+
+/** The `decide` update's answer: the retraining's result once decided, else how many approvals it still needs. */
+export type RetrainDecisionReply = RetrainResult | RetrainApprovalPending;
 
 export interface ModelVerdict {
   tag: string;
@@ -125,5 +139,15 @@ export interface DailyPipelineResult {
   /** Staging models that scored the same beats; a failure here never fails the day. */
   shadow: (DailyScoring | { modelTag: string; workflowId: string; error: string })[];
   drift: DriftResult;
-  retrain: RetrainResult | { skipped: string };
+  /**
+   * A retraining runs detached from the day (it may wait days for approval, and the next day must
+   * not wait for it): `started` names it. Runs from before detaching carry its result.
+   */
+  retrain: RetrainResult | { skipped: string } | DetachedRetrain;
+}
+
+/** A retraining the day started and left running on its own (retrain-<tag>). */
+export interface DetachedRetrain {
+  started: string;
+  runId: string;
 }

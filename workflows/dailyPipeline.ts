@@ -2,8 +2,11 @@ import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlready
 import {
   ApplicationFailure,
   executeChild,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   sleep,
+  startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,6 +18,7 @@ import type {
   DailyPipelineInput,
   DailyPipelineResult,
   DailyScoring,
+  DetachedRetrain,
   DetectDriftInput,
   DriftResult,
   RetrainInput,
@@ -24,7 +28,7 @@ import { driftWorkflowId, retrainWorkflowId, scoreWorkflowId } from './ids';
 import type { ScoreBatchInput, ScoreBatchResult } from './scoreBatch';
 import { withAuditTrail, type NoteAttributes } from './audit';
 
-const { resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
+const { dayBeforeInZone, resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10 },
 });
@@ -52,7 +56,7 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Dai
 }
 
 async function dailyPipelineRun(input: DailyPipelineInput, note: NoteAttributes): Promise<DailyPipelineResult> {
-  const { date, challengerTag } = validated(input);
+  const { date, challengerTag } = validated(input, await dayInZone(input));
   note({ dataDate: date });
   const models = await resolveDailyModels();
   note({ modelTag: models.production });
@@ -71,10 +75,19 @@ async function dailyPipelineRun(input: DailyPipelineInput, note: NoteAttributes)
   return { date, production, shadow, drift, retrain: await retrainOnSevereDrift(drift, input.autoRetrain === true, retrainInput) };
 }
 
-function validated(input: DailyPipelineInput): { date: string; challengerTag: string } {
+/**
+ * The scheduled day, counted by an activity: zone rules come from the worker's ICU data, which a
+ * deploy may change under a run that is replaying. Undefined when the input names its day (and in
+ * runs from before the activity existed, which count it in the workflow as they did).
+ */
+async function dayInZone(input: DailyPipelineInput): Promise<string | undefined> {
+  if (input.date !== undefined || !patched('day-counted-in-activity')) return undefined;
+  return dayBeforeInZone({ at: scheduledTime().toISOString(), timeZone: input.timeZone ?? 'UTC' });
+}
+
+function validated(input: DailyPipelineInput, counted: string | undefined): { date: string; challengerTag: string } {
   try {
-    const timeZone = assertTimeZone(input.timeZone ?? 'UTC');
-    const date = input.date ?? dayBefore(scheduledTime(), timeZone);
+    const date = input.date ?? counted ?? dayBefore(scheduledTime(), assertTimeZone(input.timeZone ?? 'UTC'));
     parseDay(date, 'date');
     return { date, challengerTag: validateModelTag(`${input.challengerTagPrefix ?? 'auto'}-${date}`) };
   } catch (error) {
@@ -98,10 +111,11 @@ function scoreId(date: string, modelTag: string): string {
   return scoreWorkflowId({ from: date, to: date }, modelTag);
 }
 
-async function retrainOnSevereDrift(drift: DriftResult, autoRetrain: boolean, input: RetrainInput): Promise<RetrainResult | { skipped: string }> {
+async function retrainOnSevereDrift(drift: DriftResult, autoRetrain: boolean, input: RetrainInput): Promise<DailyPipelineResult['retrain']> {
   if (drift.status !== 'severe') return { skipped: `drift is ${drift.status}` };
   if (!autoRetrain) return { skipped: 'drift is severe, but auto-retrain is off' };
   const workflowId = retrainWorkflowId(input.tag);
+  if (patched('daily-retrain-detached')) return startDetachedRetrain(workflowId, input);
   try {
     // A day retrains at most once: a retrain of this day that completed or is running is not started again.
     return await executeChild<(input: RetrainInput) => Promise<RetrainResult>>('retrain', {
@@ -109,6 +123,26 @@ async function retrainOnSevereDrift(drift: DriftResult, autoRetrain: boolean, in
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { skipped: `drift is severe; ${workflowId} was already started for this day` };
+    throw error;
+  }
+}
+
+/**
+ * Starts the day's retraining and leaves it running when the day completes: training takes
+ * minutes and approval may take days, and a day that waited for it would make the schedule's
+ * next day wait (or, under a skip policy, never run). The day reports what it started.
+ */
+async function startDetachedRetrain(workflowId: string, input: RetrainInput): Promise<DetachedRetrain | { skipped: string }> {
+  try {
+    const child = await startChild<(input: RetrainInput) => Promise<RetrainResult>>('retrain', {
+      workflowId,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return { started: workflowId, runId: child.firstExecutionRunId };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { skipped: `drift is severe; ${workflowId} was already started for this day` };
     throw error;

@@ -1,6 +1,9 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createRegistryActivities, StageChange } from '../activities/registry';
+import type { createRetrainActivities } from '../activities/retrain';
+import { judgeChallenger, parseGates } from '../common/retrain-gates';
 import { validateModelTag } from '../common/tags';
+import type { RetrainGates } from './contracts';
 import { withAuditTrail } from './audit';
 
 // A stage change is one short transaction; retries cover a deadlock or a lost connection, and the
@@ -10,6 +13,18 @@ const { promoteModelStage } = proxyActivities<ReturnType<typeof createRegistryAc
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
+const { findChampion } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
+// Scoring the held-out labelled beats with two models takes seconds; the heartbeat notices a dead worker.
+const { evaluateModelsOnWindow } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
+});
+
 export interface PromoteModelInput {
   tag: string;
   /** Default: production. */
@@ -17,12 +32,18 @@ export interface PromoteModelInput {
   reason: string;
   /** Who asked (the CLI sends the OS user). */
   by: string;
+  /** The gates a promotion to production must pass against the champion, as for retraining. */
+  gates?: Partial<RetrainGates>;
+  /** Promote to production past the gates; the stage history says it was forced. */
+  force?: boolean;
 }
 
 /**
  * Moves a model to staging or production, archiving the previous production model, and records
- * why in the stage history. A workflow so the change is visible, retried and audited like any
- * other pipeline step, under an id from its business key (promote-<tag>-<stage>).
+ * why in the stage history. A promotion to production passes the same gates as a retraining
+ * (scored beside the champion on the model's held-out beats) unless forced with a reason; the
+ * history records which. A workflow so the change is visible, retried and audited like any other
+ * pipeline step, under an id from its business key (promote-<tag>-<stage>).
  */
 export async function promoteModel(input: PromoteModelInput): Promise<StageChange> {
   return withAuditTrail('promoteModel', input, { modelTag: input.tag, stage: input.to ?? 'production' }, () => promoteModelRun(input));
@@ -30,13 +51,43 @@ export async function promoteModel(input: PromoteModelInput): Promise<StageChang
 
 async function promoteModelRun(input: PromoteModelInput): Promise<StageChange> {
   const to = input.to ?? 'production';
+  let gates: RetrainGates;
   try {
     validateModelTag(input.tag);
     if (to !== 'staging' && to !== 'production') throw new Error(`to: expected staging or production, got ${JSON.stringify(input.to)}`);
     if (typeof input.reason !== 'string' || !input.reason.trim()) throw new Error('reason: a promotion needs a reason');
     if (typeof input.by !== 'string' || !input.by.trim()) throw new Error('by: say who promotes');
+    gates = parseGates(input.gates);
   } catch (error) {
     throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidInput');
   }
-  return promoteModelStage({ tag: input.tag, to, by: input.by, reason: input.reason, requestedAt: workflowInfo().runStartTime.toISOString() });
+  const requestedAt = workflowInfo().runStartTime.toISOString();
+  if (to === 'production' && patched('promote-runs-the-gates')) {
+    if (input.force === true) {
+      return promoteModelStage({ tag: input.tag, to, by: input.by, reason: `forced past the gates by ${input.by}: ${input.reason}`, requestedAt });
+    }
+    const gated = await throughTheGates(input.tag, gates);
+    return promoteModelStage({ tag: input.tag, to, by: input.by, reason: `${input.reason}; ${gated.reason}`, requestedAt, judgedChampionId: gated.championId });
+  }
+  return promoteModelStage({ tag: input.tag, to, by: input.by, reason: input.reason, requestedAt });
+}
+
+/**
+ * Scores the model and the champion on the model's held-out labelled beats (reviews included) and
+ * applies the gates; a model that fails them is refused, naming the numbers.
+ */
+async function throughTheGates(tag: string, gates: RetrainGates): Promise<{ reason: string; championId: number | null }> {
+  const champion = await findChampion();
+  if (champion?.tag === tag) return { reason: 'already in production', championId: champion.modelId };
+  const evaluation = await evaluateModelsOnWindow({ modelTags: champion ? [tag, champion.tag] : [tag], range: {}, includeReviewed: true, heldOutOf: tag }).catch((error: unknown) => {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'NoEvaluationData') {
+      throw ApplicationFailure.nonRetryable(`cannot judge "${tag}" against the gates: ${error.cause.message}; promote with force and a reason to skip them`, 'GatesUnjudged');
+    }
+    throw error;
+  });
+  const verdict = judgeChallenger(evaluation.metrics[tag]!, champion && { tag: champion.tag, metrics: evaluation.metrics[champion.tag]! }, gates);
+  if (!verdict.passed) {
+    throw ApplicationFailure.nonRetryable(`${verdict.reason}; "${tag}" was not promoted (force it past the gates with a reason if you must)`, 'GatesFailed');
+  }
+  return { reason: `gates: ${verdict.reason}`, championId: champion?.modelId ?? null };
 }

@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineUpdate,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -13,7 +14,7 @@ import type { createRetrainActivities, ModelBrief, WindowEvaluation } from '../a
 import { parseDay } from '../common/dates';
 import { DEFAULT_APPROVAL_TIMEOUT, judgeChallenger, parseApprovalTimeout, parseGates } from '../common/retrain-gates';
 import { validateModelTag } from '../common/tags';
-import type { ModelVerdict, RetrainApproval, RetrainGates, RetrainInput, RetrainResult } from './contracts';
+import type { ModelVerdict, RetrainApproval, RetrainDecisionReply, RetrainGates, RetrainInput, RetrainResult } from './contracts';
 import { trainWorkflowId } from './ids';
 import { dataDateOf, withAuditTrail } from './audit';
 import type { trainModel } from './trainModel';
@@ -39,13 +40,24 @@ export interface RetrainStatus {
   challenger: ModelVerdict | null;
   /** The gates' verdict, once the models are evaluated. */
   verdict: string | null;
+  /** The answer that decided (the rejection, or the last approval needed); null while undecided. */
   approval: RetrainApproval | null;
+  /** Every answer so far, in order; approvers are distinct and never the requester. */
+  approvals: RetrainApproval[];
+  approvalsRequired: number;
+  requestedBy: string;
 }
 
 export const retrainStatusQuery = defineQuery<RetrainStatus>('status');
 
-/** Approve or reject a retraining that waits for a person; returns the retraining's result once applied. */
-export const retrainDecisionUpdate = defineUpdate<RetrainResult, [RetrainApproval]>('decide');
+/**
+ * Approve or reject a retraining that waits for people; returns the retraining's result once the
+ * decision is applied, or, while more approvers are needed, how many have approved.
+ */
+export const retrainDecisionUpdate = defineUpdate<RetrainDecisionReply, [RetrainApproval]>('decide');
+
+/** How often a champion that changed during training is re-read and the challenger compared again. */
+const MAX_REJUDGEMENTS = 3;
 
 interface Decision {
   promoteTo: 'production' | 'staging' | null;
@@ -66,12 +78,24 @@ export async function retrain(input: RetrainInput): Promise<RetrainResult> {
 async function retrainRun(input: RetrainInput): Promise<RetrainResult> {
   const settings = settingsOrFail(input);
   const { tag } = settings;
-  const status: RetrainStatus = { phase: 'training', tag, champion: null, challenger: null, verdict: null, approval: null };
+  const status: RetrainStatus = {
+    phase: 'training',
+    tag,
+    champion: null,
+    challenger: null,
+    verdict: null,
+    approval: null,
+    approvals: [],
+    approvalsRequired: settings.approvers,
+    requestedBy: settings.requestedBy,
+  };
   let result: RetrainResult | undefined;
   setHandler(retrainStatusQuery, () => status);
   setHandler(
     retrainDecisionUpdate,
-    async (approval) => {
+    async (approval): Promise<RetrainDecisionReply> => {
+      status.approvals.push(approval);
+      if (!answered(status)) return pendingReply(status);
       status.approval = approval;
       await condition(() => result !== undefined);
       return result!;
@@ -79,22 +103,19 @@ async function retrainRun(input: RetrainInput): Promise<RetrainResult> {
     { validator: (approval) => validateApproval(status, approval) },
   );
 
-  const champion = await findChampion();
-  await trainChallenger(settings);
-
-  status.phase = 'evaluating';
-  const evaluation = await evaluateModelsOnWindow({
-    modelTags: champion && champion.tag !== tag ? [tag, champion.tag] : [tag],
-    range: { from: settings.from, to: settings.to },
-    includeReviewed: settings.includeReviewed,
-    heldOutOf: tag,
-  });
-  status.challenger = { tag, metrics: { ...evaluation.metrics[tag]! } };
-  status.champion = champion && champion.tag !== tag ? { tag: champion.tag, metrics: { ...evaluation.metrics[champion.tag]! } } : null;
-  const verdict = judgeChallenger(evaluation.metrics[tag]!, status.champion && { tag: status.champion.tag, metrics: evaluation.metrics[status.champion.tag]! }, settings.gates);
-  status.verdict = verdict.reason;
-
-  const decision = await decide(settings, verdict, status);
+  let judged = await judge(settings, await findChampion(), status, async () => trainChallenger(settings));
+  let decision = await decide(settings, judged.verdict, status);
+  // A decision taken without a person may be taken again: if production changed while the
+  // challenger trained or was scored, compare it with the model in production now.
+  if (decision.promoteTo === 'production' && !settings.requireApproval && patched('retrain-rejudges-a-changed-champion')) {
+    for (let round = 0; round < MAX_REJUDGEMENTS; round++) {
+      const current = await findChampion();
+      if ((current?.modelId ?? null) === (judged.champion?.modelId ?? null)) break;
+      judged = await judge(settings, current, status);
+      decision = await decide(settings, judged.verdict, status);
+      if (decision.promoteTo !== 'production') break;
+    }
+  }
   status.phase = 'deciding';
   const recorded = await recordRetrainDecision({
     challengerTag: tag,
@@ -102,14 +123,43 @@ async function retrainRun(input: RetrainInput): Promise<RetrainResult> {
     promoteTo: decision.promoteTo,
     reason: decision.reason,
     decidedBy: decision.decidedBy,
-    details: detailsOf(settings, evaluation, champion, status),
+    details: detailsOf(settings, judged.evaluation, judged.champion, status),
     requestedAt: workflowInfo().runStartTime.toISOString(),
+    // The database refuses the promotion if production is no longer the model judged against.
+    // (A challenger already in production, on a rerun, was judged against nobody else.)
+    judgedChampionId: judged.champion?.tag === tag ? undefined : (judged.champion?.modelId ?? null),
   });
-  result = { promoted: recorded.promoted, reason: recorded.reason, champion: status.champion, challenger: status.challenger };
+  const final: RetrainResult = { promoted: recorded.promoted, reason: recorded.reason, champion: status.champion, challenger: status.challenger! };
+  result = final;
   status.phase = 'done';
   // An approver's update returns this result; let it reply before the workflow completes.
   await condition(allHandlersFinished);
-  return result;
+  return final;
+}
+
+interface Judgement {
+  champion: ModelBrief | null;
+  evaluation: WindowEvaluation;
+  verdict: { passed: boolean; reason: string };
+}
+
+/** Scores the challenger and the champion on the same held-out beats and applies the gates. */
+async function judge(settings: RetrainSettings, champion: ModelBrief | null, status: RetrainStatus, beforeEvaluating?: () => Promise<void>): Promise<Judgement> {
+  const { tag } = settings;
+  await beforeEvaluating?.();
+  status.phase = 'evaluating';
+  const rival = champion && champion.tag !== tag ? champion : null;
+  const evaluation = await evaluateModelsOnWindow({
+    modelTags: rival ? [tag, rival.tag] : [tag],
+    range: { from: settings.from, to: settings.to },
+    includeReviewed: settings.includeReviewed,
+    heldOutOf: tag,
+  });
+  status.challenger = { tag, metrics: { ...evaluation.metrics[tag]! } };
+  status.champion = rival ? { tag: rival.tag, metrics: { ...evaluation.metrics[rival.tag]! } } : null;
+  const verdict = judgeChallenger(evaluation.metrics[tag]!, rival && { tag: rival.tag, metrics: evaluation.metrics[rival.tag]! }, settings.gates);
+  status.verdict = verdict.reason;
+  return { champion, evaluation, verdict };
 }
 
 interface RetrainSettings {
@@ -123,6 +173,7 @@ interface RetrainSettings {
   approvalTimeout: string;
   gates: RetrainGates;
   requestedBy: string;
+  approvers: number;
   training: NonNullable<RetrainInput['training']>;
 }
 
@@ -143,6 +194,7 @@ function settingsOrFail(input: RetrainInput): RetrainSettings {
       approvalTimeout: input.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT,
       gates: parseGates(input.gates),
       requestedBy: input.requestedBy?.trim() || 'ecgflow',
+      approvers: approversOf(input.approvers),
       training: input.training ?? {},
     };
   } catch (error) {
@@ -182,15 +234,40 @@ async function decide(settings: RetrainSettings, verdict: { passed: boolean; rea
   if (!settings.requireApproval) return { promoteTo: 'production', reason: verdict.reason, decidedBy: settings.requestedBy };
 
   status.phase = 'awaiting-approval';
-  await condition(() => status.approval !== null, settings.approvalTimeoutMs);
-  // Read the approval, not the timer: an answer that arrived with the timeout still counts.
-  const approval = status.approval as RetrainApproval | null;
+  await condition(() => answered(status), settings.approvalTimeoutMs);
+  // Read the answers, not the timer: an answer that arrived with the timeout still counts.
+  const rejection = status.approvals.find((a) => !a.approve);
+  const approvals = status.approvals.filter((a) => a.approve);
   status.phase = 'deciding';
-  if (!approval) return { promoteTo: null, reason: `${verdict.reason}; no approval within ${settings.approvalTimeout}, so rejected`, decidedBy: 'approval-timeout' };
-  if (approval.approve) {
-    return { promoteTo: 'production', reason: `approved by ${approval.by}${approval.reason ? `: ${approval.reason}` : ''}; ${verdict.reason}`, decidedBy: approval.by };
+  if (rejection) return { promoteTo: null, reason: `rejected by ${rejection.by}: ${rejection.reason}`, decidedBy: rejection.by };
+  if (approvals.length < settings.approvers) {
+    const got = settings.approvers > 1 ? ` (${approvals.length} of ${settings.approvers} approvals)` : '';
+    return { promoteTo: null, reason: `${verdict.reason}; no approval within ${settings.approvalTimeout}${got}, so rejected`, decidedBy: 'approval-timeout' };
   }
-  return { promoteTo: null, reason: `rejected by ${approval.by}: ${approval.reason}`, decidedBy: approval.by };
+  const said = approvals.map((a) => `${a.by}${a.reason ? `: ${a.reason}` : ''}`).join('; ');
+  return { promoteTo: 'production', reason: `approved by ${said}; ${verdict.reason}`, decidedBy: approvals.map((a) => a.by).join(' and ') };
+}
+
+/** Decided: someone rejected, or enough distinct people approved. */
+function answered(status: RetrainStatus): boolean {
+  return status.approvals.some((a) => !a.approve) || status.approvals.filter((a) => a.approve).length >= status.approvalsRequired;
+}
+
+function pendingReply(status: RetrainStatus): RetrainDecisionReply {
+  const approvals = status.approvals.filter((a) => a.approve).length;
+  const missing = status.approvalsRequired - approvals;
+  return { pending: true, approvals, required: status.approvalsRequired, reason: `approval ${approvals} of ${status.approvalsRequired} recorded; waiting for ${missing} more approver${missing === 1 ? '' : 's'}` };
+}
+
+/** The same person under different spacing or case is still the same person. */
+function samePerson(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function approversOf(value: number | undefined): number {
+  if (value === undefined) return 1;
+  if (!Number.isInteger(value) || value < 1 || value > 5) throw new RangeError(`approvers: expected a whole number from 1 to 5, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Refuses (before it is recorded) an answer to the wrong model, a second answer, or one that comes too early. */
@@ -207,6 +284,12 @@ function validateApproval(status: RetrainStatus, approval: RetrainApproval): voi
       ? `retraining of "${status.tag}" has already been decided`
       : `retraining of "${status.tag}" is not waiting for approval (it is ${status.phase})`);
   }
+  // Four eyes: whoever asked for the retraining may withdraw it, never approve it.
+  if (approval.approve && samePerson(approval.by, status.requestedBy)) {
+    throw new Error(`${approval.by} started this retraining and cannot approve it; another person must`);
+  }
+  const earlier = status.approvals.find((a) => a.approve && samePerson(a.by, approval.by));
+  if (earlier) throw new Error(`${approval.by} has already approved this retraining; ${status.approvalsRequired} distinct approvers are needed`);
 }
 
 function detailsOf(settings: RetrainSettings, evaluation: WindowEvaluation, champion: ModelBrief | null, status: RetrainStatus): object {
@@ -220,6 +303,8 @@ function detailsOf(settings: RetrainSettings, evaluation: WindowEvaluation, cham
     autoPromote: settings.autoPromote,
     requireApproval: settings.requireApproval,
     approval: status.approval,
+    approvals: status.approvals,
+    approversRequired: settings.approvers,
     requestedBy: settings.requestedBy,
   };
 }

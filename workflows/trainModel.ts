@@ -1,6 +1,6 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
-import type { CandidateBrief, createTrainingActivities, RunData, TrainedModelSummary } from '../activities/training';
+import type { CandidateBrief, createTrainingActivities, RowCounts, RunData, TrainedModelSummary } from '../activities/training';
 import type { AutoencoderHyperparameters } from '../ml/hyperparameters';
 import {
   planTraining,
@@ -14,22 +14,21 @@ import {
 } from '../ml/candidates';
 import { validateModelTag } from '../common/tags';
 import { parseDay } from '../common/dates';
+import { trainingTimeouts, trainingWorkOf } from './activity-timeouts';
 import { dataDateOf, withAuditTrail } from './audit';
 
 // Ten attempts with the default doubling backoff ride out about five minutes of MariaDB outage.
-const { checkTagAvailable, prepareCandidates, recordCandidateFailure, saveSelectedModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
+const { checkTagAvailable, fixTrainingSnapshot, prepareCandidates, recordCandidateFailure, saveSelectedModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 10 },
 });
 
-// Training heartbeats every epoch: a worker that dies is noticed within the heartbeat timeout and
-// the candidate starts again on another worker; a long training is not cut short by a tight timeout.
-// Five attempts 5 s apart and doubling cover worker crashes and about 75 s of database outage.
-const { trainCandidate } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
-});
+// Training heartbeats about once a second, inside epochs too: a worker that dies is noticed within
+// the heartbeat timeout and the candidate starts again on another worker. Both timeouts are sized
+// from the candidate's work (rows × epochs), so a large window is not cut short or heartbeat-timed
+// out into a second attempt beside the first. Five attempts 5 s apart and doubling cover worker
+// crashes and about 75 s of database outage.
+const TRAIN_CANDIDATE_RETRY = { initialInterval: '5 seconds', maximumAttempts: 5 } as const;
 
 // The drift baseline reads and scores every beat of the training window, in pages with a cursor.
 const { computeBaselineProfile } = proxyActivities<ReturnType<typeof createDriftActivities>>({
@@ -66,9 +65,9 @@ export interface TrainModelInput extends Partial<Omit<AutoencoderHyperparameters
  * of each, and saves the best on the validation split as the model of the tag. Durable so that a
  * worker crash mid-training costs one candidate a retry, never a lost or duplicated model.
  *
- * Only settings and names pass between the activities: each reads its beats itself, and the
- * candidates' models wait in their records until the selection step copies the winner's to
- * `models`. Staging them, rather than retraining the winner, saves exactly the weights that were
+ * Only settings, names and the data snapshot pass between the activities: each reads its beats
+ * itself, as they stood when the run started, and the candidates' models wait in their records
+ * until the selection step copies the winner's to `models`. Staging them, rather than retraining the winner, saves exactly the weights that were
  * validated, and costs no second training.
  */
 export async function trainModel(input: TrainModelInput): Promise<TrainedModelSummary> {
@@ -87,10 +86,13 @@ async function trainModelRun(input: TrainModelInput): Promise<TrainedModelSummar
     throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidInput');
   }
   await checkTagAvailable({ tag });
-  const data: RunData = { tag, range: { from, to }, split: plan.split, includeReviewed: includeReviewed ?? false };
-  await prepareCandidates(data);
+  // One snapshot for the whole run: an ingest or a review between activities (or during a retry)
+  // changes nothing that the candidates train, validate or are fingerprinted on.
+  const snapshot = patched('training-snapshot') ? await fixTrainingSnapshot() : undefined;
+  const data: RunData = { tag, range: { from, to }, split: plan.split, includeReviewed: includeReviewed ?? false, snapshot };
+  const counts = await prepareCandidates(data);
 
-  const outcomes = await Promise.all(plan.candidates.map((candidate) => trainOrRecordFailure(data, candidate, plan.minLabelsPerClass)));
+  const outcomes = await Promise.all(plan.candidates.map((candidate) => trainOrRecordFailure(data, candidate, plan.minLabelsPerClass, counts)));
   const winner = selectCandidate(outcomes, plan.selectBy);
   if (!winner) {
     const reasons = outcomes.map((o) => `${o.name} ${o.status}: ${o.detail}`).join('; ');
@@ -103,7 +105,11 @@ async function trainModelRun(input: TrainModelInput): Promise<TrainedModelSummar
 }
 
 /** A candidate whose activity fails for good is recorded as failed; the others still compete. */
-async function trainOrRecordFailure(data: RunData, candidate: CandidateSpec, minLabelsPerClass: number): Promise<CandidateOutcome> {
+async function trainOrRecordFailure(data: RunData, candidate: CandidateSpec, minLabelsPerClass: number, counts: RowCounts): Promise<CandidateOutcome> {
+  const { trainCandidate } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
+    ...trainingTimeouts(trainingWorkOf(candidate, counts)),
+    retry: TRAIN_CANDIDATE_RETRY,
+  });
   try {
     return await trainCandidate({ ...data, candidate, minLabelsPerClass });
   } catch (error) {

@@ -54,6 +54,16 @@ const Hyperparameters = {
 const TrainingOptions = Type.Object(Hyperparameters, { additionalProperties: false });
 const TrainBody = Type.Object({ tag: Tag, from: Type.Optional(Day), to: Type.Optional(Day), ...Hyperparameters }, { additionalProperties: false });
 
+const Gates = Type.Object(
+  {
+    metric: Type.Optional(Type.Union([Type.Literal('rocAuc'), Type.Literal('accuracy'), Type.Literal('f1')])),
+    minRocAuc: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    minAccuracy: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    maxRegression: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 const RetrainBody = Type.Object(
   {
     tag: Tag,
@@ -63,17 +73,8 @@ const RetrainBody = Type.Object(
     autoPromote: Type.Optional(Type.Boolean()),
     requireApproval: Type.Optional(Type.Boolean()),
     approvalTimeout: Type.Optional(Type.String({ description: "e.g. '24h' or '7 days'" })),
-    gates: Type.Optional(
-      Type.Object(
-        {
-          metric: Type.Optional(Type.Union([Type.Literal('rocAuc'), Type.Literal('accuracy'), Type.Literal('f1')])),
-          minRocAuc: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-          minAccuracy: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-          maxRegression: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    approvers: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'distinct approvers needed, none of them the requester (default 1)' })),
+    gates: Type.Optional(Gates),
     training: Type.Optional(TrainingOptions),
   },
   { additionalProperties: false },
@@ -98,7 +99,12 @@ const DriftBody = Type.Object(
   { additionalProperties: false },
 );
 const PromoteBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 1000 }), to: Type.Optional(Type.Union([Type.Literal('staging'), Type.Literal('production')])) },
+  {
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    to: Type.Optional(Type.Union([Type.Literal('staging'), Type.Literal('production')])),
+    gates: Type.Optional(Gates),
+    force: Type.Optional(Type.Boolean({ description: 'promote to production past the gates; the stage history records that it was forced, and the reason' })),
+  },
   { additionalProperties: false },
 );
 const ApproveBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
@@ -174,14 +180,19 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     }));
   });
 
-  app.post('/models/:tag/promote', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Promote a model to production (or staging)', params: TagParams, body: PromoteBody, response: startResponses } }, async (request, reply) => {
+  app.post('/models/:tag/promote', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Promote a model to staging, or to production through the retraining gates against the champion (unless forced, with a reason)', params: TagParams, body: PromoteBody, response: startResponses } }, async (request, reply) => {
     const { tag } = request.params;
     if (!(await findModelByTag(deps.db, tag))) throw new HttpError(404, 'not_found', `no model is tagged "${tag}"`, 'params.tag');
     const to = request.body.to ?? 'production';
+    try {
+      parseGates(request.body.gates);
+    } catch (error) {
+      throw invalidBody(error, 'gates');
+    }
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
       workflowType: 'promoteModel',
       workflowId: promoteWorkflowId(tag, to),
-      args: [{ tag, to, reason: request.body.reason, by: whoAsks(request) }],
+      args: [{ tag, to, reason: request.body.reason, by: whoAsks(request), gates: request.body.gates, force: request.body.force }],
       reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     }));
   });

@@ -12,6 +12,7 @@ export interface PromoteOptions {
   to: 'staging' | 'production';
   reason: string;
   by: string;
+  force: boolean;
 }
 
 export async function runPromote(ctx: CliContext, options: PromoteOptions, json: boolean): Promise<void> {
@@ -53,8 +54,8 @@ export async function runRetrain(ctx: CliContext, input: RetrainInput, options: 
 
 export async function runDecide(ctx: CliContext, options: { tag: string; approve: boolean; by: string; reason?: string }, json: boolean): Promise<void> {
   const client = await ctx.temporal();
-  const result = await decideRetrain(client, { tag: options.tag, approve: options.approve, by: options.by, reason: options.reason });
-  printResult(json, result, () => describeRetrain(result));
+  const reply = await decideRetrain(client, { tag: options.tag, approve: options.approve, by: options.by, reason: options.reason });
+  printResult(json, reply, () => ('pending' in reply ? `retraining ${options.tag}: ${reply.reason}` : describeRetrain(reply)));
 }
 
 export function describeStageChange(change: StageChange): string {

@@ -84,6 +84,8 @@ function describeDay(r: DailyPipelineResult): string {
   const drift = `drift ${r.drift.status} (max PSI ${fixed(r.drift.psiMax, 3)}, drifted share ${fixed(r.drift.driftedShare, 3)}, ${r.drift.sampleSize} beats)`;
   const retrain = 'skipped' in r.retrain
     ? `no retraining: ${r.retrain.skipped}`
-    : `retrained ${r.retrain.challenger.tag}: ${r.retrain.promoted ? 'promoted' : 'not promoted'} (${r.retrain.reason})`;
+    : 'started' in r.retrain
+      ? `retraining started on its own: ${r.retrain.started} (ecgflow runs show ${r.retrain.started})`
+      : `retrained ${r.retrain.challenger.tag}: ${r.retrain.promoted ? 'promoted' : 'not promoted'} (${r.retrain.reason})`;
   return [`${r.date}: ${scoring(r.production)}`, ...shadow, drift, retrain].join('; ');
 }

@@ -6,6 +6,7 @@ export type ModelSummaryRow = Omit<ModelRow, 'topology' | 'weight_specs' | 'weig
 const summaryColumns = [
   'id', 'tag', 'kind', 'hyperparameters', 'normalisation', 'threshold', 'metrics', 'train_from', 'train_to',
   'row_counts', 'fingerprint', 'backend', 'training_ms', 'stage', 'workflow_id', 'created_at',
+  'snapshot_beat_id', 'snapshot_review_id', 'snapshot_at',
 ] as const;
 
 export async function findModelByTag(db: Kysely<Database>, tag: string): Promise<ModelRow | undefined> {

@@ -30,12 +30,25 @@ export interface ModelRef {
   tag: string;
 }
 
-/** Who asks for a stage change and why; `requestedAt` (the workflow run's start) keys a retried step. */
+/**
+ * Who asks for a stage change and why. `runId` (the workflow run) keys a retried step; rows from
+ * before run ids were recorded are matched by `requestedAt`, the run's start, as they were then.
+ */
 export interface StageChangeRequest {
   by: string;
   reason: string;
   workflowId: string;
+  runId?: string;
   requestedAt?: Date;
+}
+
+/**
+ * The production model a promotion was judged against (null: there was none). A promotion to
+ * production carrying it is refused when production has changed since, so no model replaces one
+ * it was never compared with.
+ */
+export interface JudgedAgainst {
+  judgedChampionId?: number | null;
 }
 
 export interface StageChangeOutcome {
@@ -50,19 +63,21 @@ export interface StageChangeOutcome {
   entries: StageHistoryEntry[];
 }
 
-interface LockedModel {
+export interface LockedModel {
   id: number;
   tag: string;
   stage: ModelStage;
 }
 
 /** Moves a model to staging or production; promoting to production archives the previous production model. */
-export async function promoteModel(db: Kysely<Database>, request: StageChangeRequest & { tag: string; to: PromotionTarget }): Promise<StageChangeOutcome> {
+export async function promoteModel(db: Kysely<Database>, request: PromotionRequest): Promise<StageChangeOutcome> {
   return db.transaction().execute((trx) => promoteWithin(trx, request));
 }
 
+export type PromotionRequest = StageChangeRequest & JudgedAgainst & { tag: string; to: PromotionTarget };
+
 /** The same as promoteModel, inside a caller's transaction (retraining records its decision in the same one). */
-export async function promoteWithin(trx: Transaction<Database>, request: StageChangeRequest & { tag: string; to: PromotionTarget }): Promise<StageChangeOutcome> {
+export async function promoteWithin(trx: Transaction<Database>, request: PromotionRequest): Promise<StageChangeOutcome> {
   if (request.to !== 'staging' && request.to !== 'production') throw new RegistryError(`cannot promote to "${String(request.to)}": choose staging or production`);
   if (!request.reason.trim()) throw new RegistryError('a promotion needs a reason');
   const locked = await lockModels(trx, { tag: request.tag });
@@ -74,6 +89,10 @@ export async function promoteWithin(trx: Transaction<Database>, request: StageCh
   if (model.stage === request.to) return { changed: false, model: refOf(model), from: model.stage, to: model.stage, archived: null, entries: [] };
   if (model.stage === 'production') {
     throw new RegistryError(`model "${model.tag}" is in production; promote another model to replace it, or roll back`);
+  }
+  if (request.to === 'production') {
+    const changed = productionChangeSince(locked, request);
+    if (changed) throw new RegistryError(`${changed}; "${model.tag}" was not promoted`);
   }
 
   const from = model.stage;
@@ -119,6 +138,23 @@ export async function rollbackProduction(db: Kysely<Database>, request: StageCha
 }
 
 /**
+ * Why production is not the model a promotion was judged against, or null when it still is (or the
+ * promotion was not judged). Read from rows the caller has locked, so it cannot change before commit.
+ */
+export function productionChangeSince(locked: readonly { id: number; tag: string; stage: string }[], judged: JudgedAgainst): string | null {
+  if (judged.judgedChampionId === undefined) return null;
+  const current = locked.find((m) => m.stage === 'production') ?? null;
+  if ((current?.id ?? null) === judged.judgedChampionId) return null;
+  const then = judged.judgedChampionId === null ? 'no production model' : `the production model of id ${judged.judgedChampionId}`;
+  return `production changed after the comparison: it was judged against ${then}, and production is now ${current ? `"${current.tag}" (id ${current.id})` : 'empty'}`;
+}
+
+/** Locks the production model(s) inside a caller's transaction, in the same order a stage change does. */
+export async function lockProductionWithin(trx: Transaction<Database>): Promise<LockedModel[]> {
+  return lockModels(trx, {});
+}
+
+/**
  * Locks the models a stage change may touch: the named one and the production one(s). Stage has no
  * index, so the locking read scans the table in primary-key order; two promotions therefore queue
  * behind each other instead of deadlocking, and the second sees the first one's new production model.
@@ -141,25 +177,34 @@ async function lockModels(trx: Transaction<Database>, also: { tag?: string; id?:
 
 /**
  * A retried activity must not write history twice: when this workflow run already moved the model
- * to the target stage (same workflow id, written since the run started), that earlier outcome is returned.
+ * to the target stage, that earlier outcome is returned. The run is recognised by its id; a row
+ * without one (written before run ids were kept) by having been written since the run started.
  */
 async function entriesOfEarlierAttempt(
   trx: Transaction<Database>,
   modelId: number | undefined,
   request: StageChangeRequest & { to: ModelStage },
 ): Promise<StageChangeOutcome | null> {
-  if (!request.requestedAt) return null;
+  const { runId, requestedAt } = request;
+  if (runId === undefined && requestedAt === undefined) return null;
   let query = historyQuery(trx);
   if (modelId !== undefined) query = query.where('h.model_id', '=', modelId);
   const mine = await query
     .where('h.to_stage', '=', request.to)
     .where('h.workflow_id', '=', request.workflowId)
-    .where('h.changed_at', '>=', request.requestedAt)
+    .where((eb) => {
+      const ofThisRun = [];
+      if (runId !== undefined) ofThisRun.push(eb('h.run_id', '=', runId));
+      if (requestedAt !== undefined) ofThisRun.push(eb.and([eb('h.run_id', 'is', null), eb('h.changed_at', '>=', requestedAt)]));
+      return eb.or(ofThisRun);
+    })
     .orderBy('h.id', 'desc')
     .limit(1)
     .executeTakeFirst();
   if (!mine) return null;
-  const sameStep = (await historyQuery(trx).where('h.workflow_id', '=', request.workflowId).where('h.changed_at', '=', mine.changed_at).orderBy('h.id').execute()).map(entryOf);
+  let step = historyQuery(trx).where('h.workflow_id', '=', request.workflowId).where('h.changed_at', '=', mine.changed_at);
+  step = mine.run_id === null ? step.where('h.run_id', 'is', null) : step.where('h.run_id', '=', mine.run_id);
+  const sameStep = (await step.orderBy('h.id').execute()).map(entryOf);
   const archivedEntry = sameStep.find((e) => e.toStage === 'archived' && e.fromStage === 'production');
   const entry = entryOf(mine);
   return {
@@ -177,7 +222,7 @@ async function writeStageChange(trx: Transaction<Database>, model: LockedModel, 
   const changedBy = fitVarchar(request.by);
   const result = await trx
     .insertInto('model_stage_history')
-    .values({ model_id: model.id, from_stage: model.stage, to_stage: to, changed_at: at, changed_by: changedBy, reason: request.reason, workflow_id: request.workflowId })
+    .values({ model_id: model.id, from_stage: model.stage, to_stage: to, changed_at: at, changed_by: changedBy, reason: request.reason, workflow_id: request.workflowId, run_id: request.runId ?? null })
     .executeTakeFirstOrThrow();
   const entry: StageHistoryEntry = {
     id: Number(result.insertId),
@@ -198,7 +243,7 @@ function historyQuery(db: Kysely<Database>) {
   return db
     .selectFrom('model_stage_history as h')
     .innerJoin('models as m', 'm.id', 'h.model_id')
-    .select(['h.id', 'h.model_id', 'm.tag', 'h.from_stage', 'h.to_stage', 'h.changed_at', 'h.changed_by', 'h.reason', 'h.workflow_id']);
+    .select(['h.id', 'h.model_id', 'm.tag', 'h.from_stage', 'h.to_stage', 'h.changed_at', 'h.changed_by', 'h.reason', 'h.workflow_id', 'h.run_id']);
 }
 
 type HistoryRow = Awaited<ReturnType<ReturnType<typeof historyQuery>['executeTakeFirstOrThrow']>>;

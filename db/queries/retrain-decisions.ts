@@ -1,6 +1,6 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, RetrainDecisionTable } from '../database';
-import { promoteWithin, type PromotionTarget, type StageChangeOutcome } from './registry';
+import { lockProductionWithin, productionChangeSince, promoteWithin, type PromotionTarget, type StageChangeOutcome } from './registry';
 import { fitVarchar } from '../fit-column';
 
 export interface RetrainDecisionInput {
@@ -12,7 +12,10 @@ export interface RetrainDecisionInput {
   reason: string;
   decidedBy: string;
   details: object;
+  runId?: string;
   requestedAt?: Date;
+  /** The champion the challenger was compared with (null: none); a promotion is refused once production has moved on. */
+  judgedChampionId?: number | null;
 }
 
 export interface RetrainDecisionRecord {
@@ -40,22 +43,35 @@ export async function applyRetrainDecision(
     const existing = await trx.selectFrom('retrain_decisions').selectAll().where('workflow_id', '=', input.workflowId).forUpdate().executeTakeFirst();
     if (existing) return { decision: recordOf(existing), stageChange: null, created: false };
     const decidedAt = new Date();
-    const stageChange = input.promoteTo
-      ? await promoteWithin(trx, { tag: input.challengerTag, to: input.promoteTo, by: input.decidedBy, reason: input.reason, workflowId: input.workflowId, requestedAt: input.requestedAt })
+    const { promoteTo, reason, refusal } = await judgedDecisionWithin(trx, input);
+    const stageChange = promoteTo
+      ? await promoteWithin(trx, { tag: input.challengerTag, to: promoteTo, by: input.decidedBy, reason, workflowId: input.workflowId, runId: input.runId, requestedAt: input.requestedAt })
       : null;
     const row = {
       workflow_id: input.workflowId,
       challenger_tag: input.challengerTag,
       champion_tag: input.championTag,
-      promoted: input.promoteTo === 'production' ? 1 : 0,
-      reason: input.reason,
+      promoted: promoteTo === 'production' ? 1 : 0,
+      reason,
       decided_by: fitVarchar(input.decidedBy),
-      details: JSON.stringify({ ...input.details, stageChange }),
+      details: JSON.stringify({ ...input.details, stageChange, ...(refusal ? { refusal } : {}) }),
       decided_at: decidedAt,
     };
     const result = await trx.insertInto('retrain_decisions').values(row).executeTakeFirstOrThrow();
     return { decision: recordOf({ ...row, id: Number(result.insertId) }), stageChange, created: true };
   });
+}
+
+/**
+ * A promotion to production stands only if production is still the champion it was judged
+ * against; otherwise the decision is recorded as a refusal that says what changed. Production is
+ * read under lock, so a promotion or rollback committing meanwhile is either seen here or waits.
+ */
+async function judgedDecisionWithin(trx: Transaction<Database>, input: RetrainDecisionInput): Promise<{ promoteTo: PromotionTarget | null; reason: string; refusal?: string }> {
+  if (input.promoteTo !== 'production' || input.judgedChampionId === undefined) return { promoteTo: input.promoteTo, reason: input.reason };
+  const changed = productionChangeSince(await lockProductionWithin(trx), { judgedChampionId: input.judgedChampionId });
+  if (!changed) return { promoteTo: input.promoteTo, reason: input.reason };
+  return { promoteTo: null, reason: `not promoted: ${changed}; retrain to compare the challenger with the new champion (${input.reason})`, refusal: changed };
 }
 
 export async function findRetrainDecision(db: Kysely<Database>, workflowId: string): Promise<RetrainDecisionRecord | undefined> {

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database';
 import { fitVarchar } from '../fit-column';
 
@@ -164,7 +164,8 @@ export async function undoReview(db: Kysely<Database>, request: UndoRequest): Pr
     if (!request.mayUndoAnyone && (review.api_key_id === null || review.api_key_id !== request.apiKeyId)) {
       throw new ReviewRefused('not_yours', `review ${review.id} was made by another reviewer; only they (or an engineer) may undo it`);
     }
-    await trx.updateTable('reviews').set({ undone_at: new Date(), undone_by: fitVarchar(request.by) }).where('id', '=', review.id).execute();
+    // The server's clock, which training snapshots are taken with (see takeLabelSnapshot).
+    await trx.updateTable('reviews').set({ undone_at: sql<Date>`current_timestamp(3)`, undone_by: fitVarchar(request.by) }).where('id', '=', review.id).execute();
     const reviewedLabel = await refreshLatestReview(trx, review.ecg_id);
     return { ecgId: Number(review.ecg_id), reviewedLabel };
   });

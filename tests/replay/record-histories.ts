@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     await trained.result();
     await save('trainModel', trained);
 
-    const promoted = await startPromotion(client, workerConfig, { tag: tag('a'), to: 'production', reason: 'first model', by: 'recorder' });
+    const promoted = await startPromotion(client, workerConfig, { tag: tag('a'), to: 'production', reason: 'first model', by: 'recorder', gates: LOW_GATES });
     await promoted.result();
     await save('promoteModel', promoted);
 
@@ -114,7 +114,10 @@ async function main(): Promise<void> {
     });
     await daily.result();
     await save('dailyPipeline-retrain', daily);
-    await save('retrain-of-daily', client.workflow.getHandle(`retrain-rec-auto-${suffix}-${DAY.drifted}`));
+    // The day's retraining runs detached from it; wait for it to finish on its own.
+    const detached = client.workflow.getHandle(`retrain-rec-auto-${suffix}-${DAY.drifted}`);
+    await detached.result();
+    await save('retrain-of-daily', detached);
 
     // As a Schedule starts it: no date, so the day is counted back from the start in the schedule's zone.
     const scheduled = await client.workflow.start('dailyPipeline', { taskQueue, workflowId: `daily-zoned-${suffix}`, args: [{ timeZone: 'Pacific/Kiritimati' }] });
