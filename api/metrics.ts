@@ -51,6 +51,11 @@ export class ApiMetrics {
   private readonly latestDay = new Gauge({ name: 'ecgflow_production_latest_day_timestamp_seconds', help: '00:00 UTC of the latest recording day on which the production model scored any beat', registers: [] });
   private readonly latestDayBeats = new Gauge({ name: 'ecgflow_production_latest_day_beats', help: 'Beats of that day the production model scored', registers: [] });
   private readonly latestDayRate = new Gauge({ name: 'ecgflow_production_anomaly_rate_latest_day', help: 'Share of those beats the production model flagged anomalous', registers: [] });
+  private readonly unscoredDays = new Gauge({
+    name: 'ecgflow_unscored_days',
+    help: 'Days (UTC, before today) with beats but no completed scoring run of the production model, or with beats stored after it that it left unscored; GET /api/v1/pipeline/unscored-days lists them. Absent when no model is in production',
+    registers: [],
+  });
   private readonly driftStatus = new Gauge({ name: 'ecgflow_drift_last_status', help: 'The latest drift report status (1 on its status, 0 on the others)', labelNames: ['status'], registers: [] });
   private readonly pipelineUp = new Gauge({ name: 'ecgflow_pipeline_metrics_up', help: '1 when this scrape carries the pipeline gauges, 0 when not (the latest read from MySQL failed, or the first one is still running)', registers: [this.registry] });
   private readonly pipelineAge = new Gauge({ name: 'ecgflow_pipeline_metrics_age_seconds', help: 'Seconds since the pipeline gauges were last read from MySQL successfully', registers: [] });
@@ -116,6 +121,7 @@ export class ApiMetrics {
     if (day && day.scored > 0) {
       shown.push(setTo(this.latestDay, day.day.getTime() / 1000), setTo(this.latestDayBeats, day.scored), setTo(this.latestDayRate, day.anomalies / day.scored));
     }
+    if (snapshot.unscoredDays) shown.push(setTo(this.unscoredDays, snapshot.unscoredDays.count));
     if (snapshot.lastDriftStatus) {
       for (const status of DRIFT_STATUSES) this.driftStatus.set({ status }, status === snapshot.lastDriftStatus ? 1 : 0);
       shown.push(this.driftStatus);

@@ -19,6 +19,8 @@ export interface EcgTable {
   /** The beat's latest review and its label (1 = anomalous); written only by `recordReview`. */
   latest_review_id: Generated<number | null>;
   reviewed_label: Generated<number | null>;
+  /** The UTC day of `recorded_at`, computed by the server (a virtual column, indexed with created_at); never written. */
+  recorded_day: ColumnType<Date, never, never>;
 }
 
 export interface ModelTable {

@@ -10,6 +10,7 @@ import * as oneProductionModel from './migrations/2026-12-01T2300-one-production
 import * as reviewIdempotency from './migrations/2026-12-02T0100-review-idempotency';
 import * as trainingSnapshot from './migrations/2026-12-02T0200-training-snapshot';
 import * as stageHistoryRunId from './migrations/2026-12-02T0210-stage-history-run-id';
+import * as unscoredDays from './migrations/2026-12-02T0300-unscored-days';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -24,6 +25,7 @@ const migrations = {
   '2026-12-02T0100-review-idempotency': reviewIdempotency,
   '2026-12-02T0200-training-snapshot': trainingSnapshot,
   '2026-12-02T0210-stage-history-run-id': stageHistoryRunId,
+  '2026-12-02T0300-unscored-days': unscoredDays,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

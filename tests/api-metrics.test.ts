@@ -224,6 +224,7 @@ describe('the pipeline snapshot behind /metrics: one read at a time, at most onc
     predictionsToday: 0,
     production: null,
     lastDriftStatus: null,
+    unscoredDays: null,
     settled: { since: new Date(0), belowId: 0, rows: 0 },
   });
   const scrapeOf = async (metrics: ApiMetrics) => parseMetrics(await metrics.scrape());

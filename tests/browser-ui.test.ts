@@ -45,6 +45,11 @@ describe('the web pages in a browser', () => {
       ...(await insertBeats(t.db, { first: 201, count: 4, day: dayBefore(1), source: 'ui-b.csv', anomalousEvery: 2 })),
     ];
     await insertPredictions(t.db, beats, model);
+    // The earlier day has a completed scoring run in the audit trail, the later one none: only it is listed as not scored.
+    await t.db.insertInto('workflow_runs').values({
+      workflow_id: `score-${dayBefore(3)}-ae-ui`, run_id: 'run-ui-score', workflow_type: 'scoreBatch', model_tag: 'ae-ui', data_date: dayBefore(3), inputs: '{}',
+      status: 'completed', outcome: '{"scored":4}', error: null, started_at: new Date(`${dayBefore(2)}T02:00:00Z`), ended_at: new Date(`${dayBefore(2)}T02:01:00Z`),
+    }).execute();
     await upsertDriftReport(
       t.db,
       {
@@ -197,6 +202,11 @@ describe('the web pages in a browser', () => {
     await expect(page.locator('#psi-chart').getAttribute('aria-label')).resolves.toMatch(/: 114 none, 19 moderate, 7 severe$/);
     await page.locator('#drift-summary', { hasText: 'moderate' }).waitFor();
     await page.locator('#runs-table a').first().waitFor();
+    await page.locator('#unscored-summary', { hasText: `1 day up to ${dayBefore(1)} not scored by ae-ui.` }).waitFor();
+    const unscored = page.locator('#unscored-table tbody tr');
+    await expect(unscored.evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-day'), ...[...r.querySelectorAll('td')].map((c) => c.textContent)]))).resolves.toEqual([
+      [dayBefore(1), dayBefore(1), '4 of 4', 'no completed scoring run', 'none'],
+    ]);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
 
     // A run in the list opens its history timeline.
@@ -235,6 +245,7 @@ describe('the web pages in a browser', () => {
     await signIn(page, api.url, keys.scheduler.key);
     await page.locator('#model-error', { hasText: 'the scheduler role may not read' }).waitFor();
     await page.locator('#runs-error', { hasText: 'Error 403' }).waitFor();
+    await page.locator('#unscored-error', { hasText: 'Error 403' }).waitFor();
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/app\/index\.html$/);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { addDays, startOfDay } from '../../common/dates';
 import type { Database } from '../database';
+import { countUnscoredDays, type ScoredDaysMemo } from './unscored-days';
 
 export interface PipelineSnapshot {
   lastRuns: { workflowType: string; status: string; startedAt: Date }[];
@@ -9,6 +10,8 @@ export interface PipelineSnapshot {
   predictionsToday: number;
   production: ProductionState | null;
   lastDriftStatus: string | null;
+  /** Days with beats the production model has no completed scoring run for (see unscored-days.ts); null when no model is in production. */
+  unscoredDays: UnscoredDaysCount | null;
   /** Carried into the next read, so that predictions older than a day are counted once per day, not per read. */
   settled: SettledCount;
 }
@@ -31,6 +34,12 @@ export interface DayIds {
   day: Date;
   lowestId: number;
   highestId: number;
+}
+
+export interface UnscoredDaysCount {
+  count: number;
+  /** Carried into the next read, so that days found fully scored are not looked at again until beats are added to them. */
+  memo: ScoredDaysMemo;
 }
 
 /** `rows` predictions have an id below `belowId`; all were scored before `since`. */
@@ -56,7 +65,8 @@ export async function readPipelineSnapshot(db: Kysely<Database>, now: Date, prev
   const counts = await countPredictions(db, now, previous?.settled);
   const production = await productionState(db, previous?.production ?? null);
   const drift = await db.selectFrom('drift_reports').select('status').orderBy('range_to', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return { lastRuns, ...counts, production, lastDriftStatus: drift?.status ?? null };
+  const unscored = await countUnscoredDays(db, previous?.unscoredDays?.memo);
+  return { lastRuns, ...counts, production, lastDriftStatus: drift?.status ?? null, unscoredDays: unscored && { count: unscored.count, memo: unscored.memo } };
 }
 
 async function latestRunPerType(db: Kysely<Database>): Promise<PipelineSnapshot['lastRuns']> {

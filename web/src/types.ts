@@ -123,6 +123,21 @@ export interface DriftReportDetail extends DriftReport {
   positions: { position: number; psi: number; band: Band }[];
 }
 
+export interface UnscoredDay {
+  date: string;
+  beats: number;
+  scored: number;
+  reason: 'no_completed_run' | 'beats_after_run';
+  lastRun: { workflowId: string; runId: string; status: 'running' | 'completed' | 'failed'; startedAt: string } | null;
+}
+
+export interface UnscoredDays {
+  productionModel: { tag: string; id: number } | null;
+  checkedThrough: string;
+  days: UnscoredDay[];
+  total: number;
+}
+
 export interface WorkflowRun {
   workflowId: string;
   runId: string;
