@@ -1,10 +1,10 @@
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createRegistryActivities, StageChange } from '../activities/registry';
-import type { createRetrainActivities } from '../activities/retrain';
 import { judgeChallenger, parseGates } from '../common/retrain-gates';
 import { validateModelTag } from '../common/tags';
 import type { RetrainGates } from './contracts';
 import { withAuditTrail } from './audit';
+import { evaluateModelsOnWindow, findChampion } from './retrain-activities';
 
 // A stage change is one short transaction; retries cover a deadlock or a lost connection, and the
 // activity recognises a step this run already committed, so history is never written twice.
@@ -13,17 +13,6 @@ const { promoteModelStage } = proxyActivities<ReturnType<typeof createRegistryAc
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
-const { findChampion } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
-
-// Scoring the held-out labelled beats with two models takes seconds; the heartbeat notices a dead worker.
-const { evaluateModelsOnWindow } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
-});
 
 export interface PromoteModelInput {
   tag: string;

@@ -6,30 +6,19 @@ import {
   defineUpdate,
   executeChild,
   patched,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createRetrainActivities, ModelBrief, WindowEvaluation } from '../activities/retrain';
+import type { ModelBrief, WindowEvaluation } from '../activities/retrain';
 import { parseDay } from '../common/dates';
 import { DEFAULT_APPROVAL_TIMEOUT, judgeChallenger, parseApprovalTimeout, parseGates } from '../common/retrain-gates';
 import { validateModelTag } from '../common/tags';
 import type { ModelVerdict, RetrainApproval, RetrainDecisionReply, RetrainGates, RetrainInput, RetrainResult } from './contracts';
 import { trainWorkflowId } from './ids';
 import { dataDateOf, withAuditTrail } from './audit';
+import { evaluateModelsOnWindow, findChampion, findModelBrief, recordRetrainDecision } from './retrain-activities';
 import type { trainModel } from './trainModel';
 
-const { findChampion, findModelBrief, recordRetrainDecision } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumAttempts: 10 },
-});
-
-// Scoring a window's held-out beats with two models takes seconds; the heartbeat notices a dead worker.
-const { evaluateModelsOnWindow } = proxyActivities<ReturnType<typeof createRetrainActivities>>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumAttempts: 5 },
-});
 
 export type RetrainPhase = 'training' | 'evaluating' | 'awaiting-approval' | 'deciding' | 'done';
 
