@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
+import { startedByOfMemo, type StartedBy } from '../common/started-by';
 import type { Database } from '../db/database';
 import { recordRunEnd, recordRunStart, type WorkflowRunStatus } from '../db/queries/workflow-runs';
 import { workflowRunOf } from './errors';
@@ -16,6 +17,8 @@ export interface WorkflowRunReport {
   /** ISO times from the workflow's own clock, so a retried attempt writes the same row. */
   startedAt: string;
   endedAt?: string | null;
+  /** Who started the run, from its memo; absent in reports of workflow code from before. */
+  startedBy?: StartedBy | null;
 }
 
 /** An audit row holds a summary, not a dump: a big input or result is cut with a note saying so. */
@@ -44,6 +47,7 @@ export function createAuditActivities(deps: { db: Kysely<Database> }) {
         error: report.error ?? null,
         startedAt: new Date(report.startedAt),
         endedAt: report.endedAt ? new Date(report.endedAt) : null,
+        startedBy: startedByOfMemo(report.startedBy),
       };
       if (report.status === 'running') await recordRunStart(deps.db, record);
       else await recordRunEnd(deps.db, record);

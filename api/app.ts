@@ -9,6 +9,7 @@ import { installRateLimits } from './rate-limits';
 import { handleError } from './errors';
 import { healthRoutes } from './routes/health';
 import { auditRoutes } from './routes/audit';
+import { auditVerifyRoutes } from './routes/audit-verify';
 import { installMetrics } from './routes/metrics';
 import { apiMetricsFor, type ApiMetrics } from './metrics';
 import { installWorkflowIdLogging } from './log-context';
@@ -82,6 +83,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
 /** Every /api/v1 route module; each declares its schemas and the permission it needs. */
 async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   await app.register(async (s) => auditRoutes(s as ApiApp, deps));
+  await app.register(async (s) => auditVerifyRoutes(s as ApiApp, deps));
   await app.register(async (s) => dataRoutes(s as ApiApp, deps));
   await app.register(async (s) => { await startWorkRoutes(s as ApiApp, deps); await workflowRoutes(s as ApiApp, deps); });
 }

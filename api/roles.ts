@@ -6,7 +6,7 @@ export type Permission =
   | 'score' // start scoring and drift detection
   | 'poll' // read a workflow's status and result
   | 'read' // read models, predictions, beats, drift reports, workflow lists and histories
-  | 'export' // the audit workbook
+  | 'export' // the audit workbook and the audit chain's verification
   | 'ingest' // upload beats
   | 'review' // confirm or correct predictions
   | 'self'; // see the calling key's own name, role and permissions

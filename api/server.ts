@@ -4,6 +4,7 @@ import { createDb } from '../db/connect';
 import type { Client } from '@temporalio/client';
 import { buildApp } from './app';
 import { apiMetricsFor } from './metrics';
+import { auditChainSource } from './routes/audit-verify';
 import { buildMetricsApp } from './routes/metrics';
 
 /** Serves the API until SIGINT/SIGTERM; `ecgflow api` runs this. Logs are JSON with request ids. */
@@ -21,7 +22,7 @@ export async function runApi(): Promise<void> {
   };
   const metrics = apiMetricsFor({ db, config });
   const app = await buildApp(
-    { db, temporal, config },
+    { db, temporal, config, auditChain: auditChainSource(db) },
     { logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] }, metrics },
   );
   // With API_METRICS_PORT, /metrics is served by a listener of its own, from the same registry.

@@ -4,6 +4,8 @@ import {
   WorkflowIdReusePolicy,
   type Client,
 } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
+import { STARTED_BY_MEMO, startedByOfMemo, type StartedBy } from '../common/started-by';
 import type { Config } from '../config/env';
 import { pipelineTaskQueue } from '../workers/task-queues';
 import { HttpError } from './errors';
@@ -24,6 +26,13 @@ export interface ExclusiveStart {
   reusePolicy: WorkflowIdReusePolicy;
   /** The 409 message when the id was already used by a run that completed (names-once ids). */
   completedRefusal?: string;
+  /** Who starts it (apiStartedBy): the run's `startedBy` memo. */
+  startedBy: StartedBy | null;
+}
+
+/** The authenticated key that asks, as the run records its initiator: its name (cut to bound) and id. */
+export function apiStartedBy(request: FastifyRequest): StartedBy | null {
+  return request.apiKey ? startedByOfMemo({ kind: 'api-key', name: request.apiKey.name, keyId: request.apiKey.id }) : null;
 }
 
 export async function startExclusive(client: Client, config: Config, start: ExclusiveStart): Promise<StartedWorkflow> {
@@ -34,6 +43,7 @@ export async function startExclusive(client: Client, config: Config, start: Excl
       args: start.args,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       workflowIdReusePolicy: start.reusePolicy,
+      ...(start.startedBy ? { memo: { [STARTED_BY_MEMO]: start.startedBy } } : {}),
     });
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   } catch (error) {

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/env';
 import type { ApiRole, Database } from '../db/database';
+import type { AuditChainSource } from './export/cover';
 import type { Permission } from './roles';
 
 export interface ApiDeps {
@@ -11,6 +12,8 @@ export interface ApiDeps {
   /** Connected lazily, so the API answers /healthz while Temporal is down. */
   temporal: () => Promise<Client>;
   config: Config;
+  /** The audit chain's verifier, whose head and status the audit workbook's cover shows; without it the cover says "not yet verified". */
+  auditChain?: AuditChainSource;
 }
 
 /** The app as routes see it: TypeBox schemas give validation, OpenAPI and request types at once. */

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { action, decimal, failureText, integer, isoTime, unitList } from './program';
 import { registerApiCommands } from './register-api';
+import { registerAuditCommands } from './register-audit';
 import { registerDeployCommands } from './register-deploy';
 import { registerDriftCommands } from './register-drift';
 import { registerRegistryCommands } from './register-registry';
@@ -136,6 +137,7 @@ registerDriftCommands(program);
 registerScheduleCommands(program);
 registerApiCommands(program);
 registerDeployCommands(program);
+registerAuditCommands(program);
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

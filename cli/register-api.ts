@@ -22,14 +22,16 @@ export function registerApiCommands(program: Command): void {
     .description('create a key with a role; the key is printed once')
     .requiredOption('--role <role>', 'engineer, scheduler, auditor or reviewer')
     .option('--name <name>', 'who or what uses it')
+    .option('--by <name>', 'who creates it, for the audit trail (default: the OS user)')
     .option('--json', 'print one JSON value')
-    .action(action(async (ctx, o: { role: string; name?: string; json?: boolean }) => (await import('./commands/api')).runApiKeyCreate(ctx, o, Boolean(o.json))));
+    .action(action(async (ctx, o: { role: string; name?: string; by?: string; json?: boolean }) => (await import('./commands/api')).runApiKeyCreate(ctx, o, Boolean(o.json))));
   apikey
     .command('revoke')
     .description('revoke a key by id')
     .argument('<id>', 'the key id', integer(1))
+    .option('--by <name>', 'who revokes it, for the audit trail (default: the OS user)')
     .option('--json', 'print one JSON value')
-    .action(action(async (ctx, id: number, o: { json?: boolean }) => (await import('./commands/api')).runApiKeyRevoke(ctx, id, Boolean(o.json))));
+    .action(action(async (ctx, id: number, o: { by?: string; json?: boolean }) => (await import('./commands/api')).runApiKeyRevoke(ctx, id, Boolean(o.json), o.by)));
   apikey
     .command('list')
     .description('list keys (never the keys themselves)')

@@ -8,8 +8,10 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { userInfo } from 'node:os';
 import type { Config } from '../config/env';
 import { dayRangeOf, type DayRange } from '../common/dates';
+import { STARTED_BY_MEMO, startedByOfMemo, type StartedBy } from '../common/started-by';
 import { validateModelTag } from '../common/tags';
 import { pipelineTaskQueue } from '../workers/task-queues';
 import { resolveDriftPolicy } from '../ml/drift-policy';
@@ -21,6 +23,22 @@ import type { trainModel, TrainModelInput } from '../workflows/trainModel';
 
 export class PipelineStartError extends Error {
   override name = 'PipelineStartError';
+}
+
+/** The person at this terminal: the OS user (or, without a passwd entry, $USER or the uid). */
+export function cliStartedBy(): StartedBy {
+  let name: string | undefined;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env.USER || process.env.LOGNAME || undefined;
+  }
+  return startedByOfMemo({ kind: 'cli', name: name || `uid ${process.getuid?.() ?? 'unknown'}` }) ?? { kind: 'cli', name: 'unknown' };
+}
+
+/** The start option that records who started the run (workflows/audit.ts reads it back). */
+export function startedByMemo(startedBy: StartedBy): { memo: Record<string, unknown> } {
+  return { memo: { [STARTED_BY_MEMO]: startedBy } };
 }
 
 export async function connectClient(config: Config): Promise<Client> {
@@ -38,11 +56,11 @@ export async function connectClient(config: Config): Promise<Client> {
  * Starts training under `train-<tag>`. A run already in progress is joined, not doubled; a tag whose
  * training already completed is refused, because a tag names exactly one model.
  */
-export async function startTraining(client: Client, config: Config, input: TrainModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof trainModel>> {
+export async function startTraining(client: Client, config: Config, input: TrainModelInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof trainModel>> {
   validateModelTag(input.tag);
   const workflowId = trainWorkflowId(input.tag);
   return startOncePerKey<typeof trainModel>(client, config, 'trainModel', workflowId, [input],
-    `model tag "${input.tag}" was already trained by workflow ${workflowId}; choose another tag`);
+    `model tag "${input.tag}" was already trained by workflow ${workflowId}; choose another tag`, startedBy);
 }
 
 /**
@@ -56,12 +74,14 @@ export async function startOncePerKey<W extends Workflow>(
   workflowId: string,
   args: Parameters<W>,
   refusal: string,
+  startedBy: StartedBy = cliStartedBy(),
 ): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
   try {
     return await client.workflow.start<W>(workflowType, {
       taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
       workflowId,
       args,
+      ...startedByMemo(startedBy),
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       // The SDK types args as a conditional tuple that a generic W cannot satisfy; callers pass Parameters<W>.
@@ -80,6 +100,7 @@ export async function startScoring(
   client: Client,
   config: Config,
   input: ScoreBatchInput & { modelTag: string },
+  startedBy: StartedBy = cliStartedBy(),
 ): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof scoreBatch>; range: DayRange }> {
   const range = dayRangeOf(input);
   const handle = await client.workflow.start<typeof scoreBatch>('scoreBatch', {
@@ -88,6 +109,7 @@ export async function startScoring(
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    ...startedByMemo(startedBy),
   });
   return { handle, range };
 }
@@ -101,6 +123,7 @@ export async function startDriftDetection(
   client: Client,
   config: Config,
   input: DetectDriftInput & { modelTag: string },
+  startedBy: StartedBy = cliStartedBy(),
 ): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof detectDrift>; range: DayRange }> {
   const range = dayRangeOf(input);
   validateModelTag(input.modelTag);
@@ -111,6 +134,7 @@ export async function startDriftDetection(
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    ...startedByMemo(startedBy),
   });
   return { handle, range };
 }

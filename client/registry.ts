@@ -15,7 +15,8 @@ import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../wor
 import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';
 import { retrainDecisionUpdate, type retrain } from '../workflows/retrain';
 import type { rollbackModel, RollbackModelInput } from '../workflows/rollbackModel';
-import { startOncePerKey } from './pipelines';
+import type { StartedBy } from '../common/started-by';
+import { cliStartedBy, startedByMemo, startOncePerKey } from './pipelines';
 
 // Starting the registry and retraining workflows from their business keys (CLI now, HTTP API later).
 
@@ -28,7 +29,7 @@ export class RetrainDecisionRefused extends Error {
  * Starts `promote-<tag>-<stage>`. The same promotion in flight is joined; a finished one may run
  * again (ALLOW_DUPLICATE), since a model can return to production after a rollback.
  */
-export async function startPromotion(client: Client, config: Config, input: PromoteModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof promoteModel>> {
+export async function startPromotion(client: Client, config: Config, input: PromoteModelInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof promoteModel>> {
   validateModelTag(input.tag);
   const to = input.to ?? 'production';
   return client.workflow.start<typeof promoteModel>('promoteModel', {
@@ -37,6 +38,7 @@ export async function startPromotion(client: Client, config: Config, input: Prom
     args: [{ ...input, to }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    ...startedByMemo(startedBy),
   });
 }
 
@@ -44,7 +46,7 @@ export async function startPromotion(client: Client, config: Config, input: Prom
  * Starts `rollback-<current production tag>`; the caller names the model it saw in production,
  * and the workflow refuses if production changed in between.
  */
-export async function startRollback(client: Client, config: Config, input: RollbackModelInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackModel>> {
+export async function startRollback(client: Client, config: Config, input: RollbackModelInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackModel>> {
   validateModelTag(input.currentTag);
   return client.workflow.start<typeof rollbackModel>('rollbackModel', {
     taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
@@ -52,6 +54,7 @@ export async function startRollback(client: Client, config: Config, input: Rollb
     args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    ...startedByMemo(startedBy),
   });
 }
 
@@ -59,13 +62,13 @@ export async function startRollback(client: Client, config: Config, input: Rollb
  * Starts `retrain-<tag>`. A retraining in flight is joined (its approval wait included); one that
  * completed is refused, as its tag now names a model; one that failed may be started again.
  */
-export async function startRetrain(client: Client, config: Config, input: RetrainInput): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrain>> {
+export async function startRetrain(client: Client, config: Config, input: RetrainInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrain>> {
   validateModelTag(input.tag);
   parseGates(input.gates);
   parseApprovalTimeout(input.approvalTimeout);
   const workflowId = retrainWorkflowId(input.tag);
   return startOncePerKey<typeof retrain>(client, config, 'retrain', workflowId, [input],
-    `retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`);
+    `retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`, startedBy);
 }
 
 export async function decideRetrain(client: Client, approval: RetrainApproval): Promise<RetrainDecisionReply> {

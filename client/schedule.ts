@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import type { Config } from '../config/env';
 import { addDays, dayRangeOf, formatDay, parseDay, type DayRange } from '../common/dates';
+import { STARTED_BY_MEMO } from '../common/started-by';
 import { validateModelTag } from '../common/tags';
 import { assertTimeZone, dayBefore, formatTimeOfDay, parseTimeOfDay, zonedInstant } from '../common/zoned-time';
 import { pipelineTaskQueue } from '../workers/task-queues';
@@ -99,6 +100,8 @@ export async function applyDailySchedule(client: Client, config: Config, setting
     taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
     workflowId: settings.scheduleId,
     args,
+    // Who started each run (workflows/audit.ts falls back on TemporalScheduledById without it).
+    memo: { [STARTED_BY_MEMO]: { kind: 'schedule', name: settings.scheduleId } },
   };
   // Never skip a day: a day still running when the next is due makes the next one wait its turn
   // (retraining runs detached, so a day is short), and after an outage of up to 30 days every

@@ -172,6 +172,31 @@ export interface ApiKeyTable {
   created_at: CreatedAt;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** Who created and who revoked the key (the CLI's --by, default the OS user); null for keys from before it was recorded. */
+  created_by: ColumnType<string | null, string | null | undefined, never>;
+  revoked_by: ColumnType<string | null, never, string | null>;
+}
+
+/**
+ * The append-only ledger of the audit tables (db/audit-hash.ts, db/queries/audit-chain.ts): one
+ * entry per audited write, in the write's transaction, chained to the entry before it.
+ */
+export interface AuditChainTable {
+  seq: number;
+  table_name: string;
+  row_id: string;
+  kind: 'genesis' | 'insert' | 'update';
+  content_hash: string;
+  prev_hash: string;
+  chain_hash: string;
+  recorded_at: Date;
+}
+
+/** One row (id 1): the last entry's seq and chain hash, locked by every append. */
+export interface AuditChainHeadTable {
+  id: number;
+  seq: number;
+  chain_hash: string;
 }
 
 /** The durable audit trail: one row per workflow run, kept after Temporal's history retention. */
@@ -187,6 +212,28 @@ export interface WorkflowRunTable {
   error: string | null;
   started_at: Date;
   ended_at: Date | null;
+  /** Who started the run (common/started-by.ts); null for runs recorded before, or started by other tools. */
+  started_by_kind: 'api-key' | 'cli' | 'schedule' | null;
+  started_by_name: string | null;
+  started_by_key_id: number | null;
+}
+
+/** A closed run's event history, archived beyond Temporal's retention; or why it could not be. */
+export interface WorkflowHistoryTable {
+  workflow_id: string;
+  run_id: string;
+  workflow_type: string;
+  close_status: string | null;
+  started_at: Date;
+  closed_at: Date | null;
+  event_count: number | null;
+  json_bytes: number | null;
+  /** gzip of Temporal's protobuf JSON of the history. */
+  history: Buffer | null;
+  /** sha256 of `history`, the stored bytes. */
+  sha256: Buffer | null;
+  unarchivable_reason: string | null;
+  archived_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface Database {
@@ -201,6 +248,9 @@ export interface Database {
   retrain_decisions: RetrainDecisionTable;
   api_keys: ApiKeyTable;
   workflow_runs: WorkflowRunTable;
+  workflow_histories: WorkflowHistoryTable;
+  audit_chain: AuditChainTable;
+  audit_chain_head: AuditChainHeadTable;
 }
 
 export type EcgRow = Selectable<EcgTable>;

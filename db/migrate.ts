@@ -11,6 +11,9 @@ import * as reviewIdempotency from './migrations/2026-12-02T0100-review-idempote
 import * as trainingSnapshot from './migrations/2026-12-02T0200-training-snapshot';
 import * as stageHistoryRunId from './migrations/2026-12-02T0210-stage-history-run-id';
 import * as unscoredDays from './migrations/2026-12-02T0300-unscored-days';
+import * as startedBy from './migrations/2026-12-02T1000-started-by';
+import * as historyArchive from './migrations/2026-12-02T1100-history-archive';
+import * as auditChain from './migrations/2026-12-02T1200-audit-chain';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -26,6 +29,9 @@ const migrations = {
   '2026-12-02T0200-training-snapshot': trainingSnapshot,
   '2026-12-02T0210-stage-history-run-id': stageHistoryRunId,
   '2026-12-02T0300-unscored-days': unscoredDays,
+  '2026-12-02T1000-started-by': startedBy,
+  '2026-12-02T1100-history-archive': historyArchive,
+  '2026-12-02T1200-audit-chain': auditChain,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

@@ -77,8 +77,8 @@ function routeTable(metricsText: string): RouteEntry[] {
 
 const WRITERS: Record<string, { status: number; tables: string[] }> = {
   'POST /api/v1/ecgs': { status: 200, tables: ['ecg'] },
-  'POST /api/v1/ecgs/:id/reviews': { status: 201, tables: ['reviews', 'ecg'] },
-  'POST /api/v1/reviews/:id/undo': { status: 200, tables: ['reviews', 'ecg'] },
+  'POST /api/v1/ecgs/:id/reviews': { status: 201, tables: ['reviews', 'ecg', 'audit_chain', 'audit_chain_head'] },
+  'POST /api/v1/reviews/:id/undo': { status: 200, tables: ['reviews', 'ecg', 'audit_chain', 'audit_chain_head'] },
 };
 
 const HUGE = 'x'.repeat(70_000);
@@ -577,7 +577,8 @@ describe('the HTTP API: property-based bad input on every route', () => {
     // The tables the SQL in the names spoke of are all there, with one beat and one review more per run and nothing else.
     expect(await tableNames(t.db)).toEqual(tablesBefore);
     expect(await t.db.selectFrom('models').select('tag').orderBy('id').execute()).toEqual(modelsBefore);
-    expect((await tableState(t.db, tables)).counts).toEqual({ ...countsBefore, ecg: countsBefore.ecg! + runs, reviews: countsBefore.reviews! + runs });
+    // Each review is one more entry in the audit chain.
+    expect((await tableState(t.db, tables)).counts).toEqual({ ...countsBefore, ecg: countsBefore.ecg! + runs, reviews: countsBefore.reviews! + runs, audit_chain: countsBefore.audit_chain! + runs });
   });
 
   it('refuses text that is not well-formed Unicode (a lone surrogate, which MySQL would store as U+FFFD) with a 400 naming the field', async () => {

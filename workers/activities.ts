@@ -1,6 +1,8 @@
+import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { createAuditActivities } from '../activities/audit';
 import { createDriftActivities } from '../activities/drift';
+import { createHistoryArchiveActivities } from '../activities/history-archive';
 import { createIngestActivities } from '../activities/ingest';
 import { createPipelineActivities } from '../activities/pipeline';
 import { createRegistryActivities } from '../activities/registry';
@@ -10,8 +12,11 @@ import { createTrainingActivities } from '../activities/training';
 import type { Database } from '../db/database';
 import type { TensorFlow } from '../ml/backend';
 
-/** Wires the activity factories to their dependencies; tests call this with their own database. */
-export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; backend: string }) {
+/**
+ * Wires the activity factories to their dependencies; tests call this with their own database.
+ * `temporal` is a client of the worker's own connection, for archiving closed runs' histories.
+ */
+export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; backend: string; temporal?: Client }) {
   return {
     ...createIngestActivities({ db: deps.db }),
     ...createTrainingActivities(deps),
@@ -21,5 +26,6 @@ export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; b
     ...createRetrainActivities(deps),
     ...createPipelineActivities({ db: deps.db }),
     ...createAuditActivities({ db: deps.db }),
+    ...createHistoryArchiveActivities({ db: deps.db, temporal: deps.temporal }),
   };
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
@@ -27,7 +28,8 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource,
-    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend }),
+    // The history archiver reads closed runs' histories through the worker's own connection.
+    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend, temporal: new Client({ connection: options.connection, namespace: options.namespace }) }),
     // Training and scoring are CPU-bound on two cores; more at once only thrashes.
     maxConcurrentActivityTaskExecutions: 2,
     // Heartbeats carry progress (epoch, loss, cursor) that the CLI shows; once a second is cheap.

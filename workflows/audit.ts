@@ -1,5 +1,7 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { CancellationScope, ContinueAsNew, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createAuditActivities } from '../activities/audit';
+import { STARTED_BY_MEMO, startedByOfRun, type StartedBy } from '../common/started-by';
 import { DATA_DATE, MODEL_TAG, STAGE } from './search-attributes';
 
 // Every workflow records itself in the MySQL audit trail (workflow_runs) at its start and its end,
@@ -43,9 +45,11 @@ export async function withAuditTrail<T>(
   note(attributes);
 
   const startedAt = workflowInfo().runStartTime.toISOString();
+  const startedBy = runStartedBy();
   const report = (status: 'running' | 'completed' | 'failed' | 'continued', end: { outcome?: unknown; error?: string } = {}) =>
     recordWorkflowRun({
       workflowType,
+      startedBy,
       modelTag: known.modelTag ?? null,
       dataDate: known.dataDate ?? null,
       input,
@@ -73,6 +77,21 @@ export async function withAuditTrail<T>(
   await started;
   await report('completed', { outcome: result });
   return result;
+}
+
+/** Set by the server on every run a Temporal Schedule starts. */
+const SCHEDULED_BY_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
+
+/** Who started this run: its `startedBy` memo (checked and bounded), else its schedule, else null. */
+export function runStartedBy(): StartedBy | null {
+  const info = workflowInfo();
+  return startedByOfRun(info.memo, info.typedSearchAttributes.get(SCHEDULED_BY_ID));
+}
+
+/** A child's start options: the child was started by whoever started this run. */
+export function inheritedMemo(): { memo?: { [STARTED_BY_MEMO]: StartedBy } } {
+  const startedBy = runStartedBy();
+  return startedBy ? { memo: { [STARTED_BY_MEMO]: startedBy } } : {};
 }
 
 /** Keyword values: strings only, and short, since a bad input must still be recordable. */

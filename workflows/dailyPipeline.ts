@@ -26,7 +26,7 @@ import type {
 } from './contracts';
 import { driftWorkflowId, retrainWorkflowId, scoreWorkflowId } from './ids';
 import type { ScoreBatchInput, ScoreBatchResult } from './scoreBatch';
-import { withAuditTrail, type NoteAttributes } from './audit';
+import { inheritedMemo, withAuditTrail, type NoteAttributes } from './audit';
 
 const { dayBeforeInZone, resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
   startToCloseTimeout: '1 minute',
@@ -122,6 +122,7 @@ async function retrainOnSevereDrift(drift: DriftResult, autoRetrain: boolean, in
       workflowId,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      ...inheritedMemo(),
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { skipped: `drift is severe; ${workflowId} was already started for this day` };
@@ -141,6 +142,7 @@ async function startDetachedRetrain(workflowId: string, input: RetrainInput): Pr
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      ...inheritedMemo(),
     });
     return { started: workflowId, runId: child.firstExecutionRunId };
   } catch (error) {
@@ -161,6 +163,7 @@ async function joiningChild<R>(workflowType: string, options: { workflowId: stri
       return await executeChild<(...args: unknown[]) => Promise<R>>(workflowType, {
         ...options,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        ...inheritedMemo(),
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

@@ -6,3 +6,4 @@ export { promoteModel } from './promoteModel';
 export { rollbackModel } from './rollbackModel';
 export { detectDrift } from './detectDrift';
 export { retrain } from './retrain';
+export { archiveHistories } from './archiveHistories';

@@ -15,7 +15,7 @@ import { DEFAULT_APPROVAL_TIMEOUT, judgeChallenger, parseApprovalTimeout, parseG
 import { validateModelTag } from '../common/tags';
 import type { ModelVerdict, RetrainApproval, RetrainDecisionReply, RetrainGates, RetrainInput, RetrainResult } from './contracts';
 import { trainWorkflowId } from './ids';
-import { dataDateOf, withAuditTrail } from './audit';
+import { dataDateOf, inheritedMemo, withAuditTrail } from './audit';
 import { evaluateModelsOnWindow, findChampion, findModelBrief, recordRetrainDecision } from './retrain-activities';
 import type { trainModel } from './trainModel';
 
@@ -207,6 +207,7 @@ async function trainChallenger(settings: RetrainSettings): Promise<void> {
   await executeChild<typeof trainModel>('trainModel', {
     workflowId: trainWorkflowId(settings.tag),
     args: [{ ...settings.training, tag: settings.tag, from: settings.from, to: settings.to, includeReviewed: settings.includeReviewed }],
+    ...inheritedMemo(),
   });
 }
 

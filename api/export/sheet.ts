@@ -2,14 +2,22 @@ import type { stream, Style, Worksheet } from 'exceljs';
 
 type WorkbookWriter = stream.xlsx.WorkbookWriter;
 
-/** How a column's cells are typed in Excel, so auditors can sort and filter them natively. */
-export type CellKind = 'text' | 'integer' | 'number' | 'percent' | 'date' | 'datetime';
+/**
+ * How a column's cells are typed in Excel, so auditors can sort and filter them natively. `json`
+ * is text holding the open-ended part of a record (its header says "(JSON)"); `boolean` cells are
+ * Excel's TRUE/FALSE.
+ */
+export type CellKind = 'text' | 'json' | 'integer' | 'number' | 'percent' | 'boolean' | 'date' | 'datetime';
+
+export type CellInput = string | number | boolean | Date | null;
 
 export interface ColumnSpec<Row> {
   header: string;
   kind: CellKind;
   width?: number;
-  value: (row: Row) => string | number | Date | null;
+  /** A number format other than the kind's. */
+  numFmt?: string;
+  value: (row: Row) => CellInput;
 }
 
 /** One sheet's records: read in pages, and counted in full only when the sheet stops at the cap. */
@@ -39,6 +47,8 @@ export interface SheetLimits {
 
 const FORMATS: Record<CellKind, string | undefined> = {
   text: undefined,
+  json: undefined,
+  boolean: undefined,
   integer: '0',
   number: '0.0000',
   percent: '0.00%',
@@ -46,7 +56,7 @@ const FORMATS: Record<CellKind, string | undefined> = {
   datetime: 'yyyy-mm-dd hh:mm:ss',
 };
 
-const WIDTHS: Record<CellKind, number> = { text: 24, integer: 12, number: 14, percent: 12, date: 12, datetime: 20 };
+const WIDTHS: Record<CellKind, number> = { text: 24, json: 50, integer: 12, number: 14, percent: 12, boolean: 10, date: 14, datetime: 20 };
 
 export const WARNING_FONT = { bold: true, color: { argb: 'FFC00000' } };
 
@@ -60,7 +70,7 @@ read ahead) is held. Past
 export async function writeTableSheet<Row>(workbook: WorkbookWriter, source: SheetSource<Row>, limits: SheetLimits): Promise<SheetOutcome> {
   const sheet = workbook.addWorksheet(source.name, { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
   // The streaming writer emits <cols> with the first committed row: widths and formats go first.
-  sheet.columns = source.columns.map((c) => ({ header: c.header, width: c.width ?? WIDTHS[c.kind], style: styleOf(c.kind) }));
+  sheet.columns = source.columns.map((c) => ({ header: c.header, width: c.width ?? WIDTHS[c.kind], style: styleOf(c) }));
   const header = sheet.getRow(1);
   header.font = { bold: true };
   header.commit();
@@ -78,7 +88,7 @@ export async function writeTableSheet<Row>(workbook: WorkbookWriter, source: She
 const ROWS_PER_SLICE = 250;
 
 async function writeRowsUpToCap<Row>(sheet: Worksheet, source: SheetSource<Row>, limits: SheetLimits): Promise<{ rows: number; truncated: boolean }> {
-  const styles = source.columns.map((c) => styleOf(c.kind));
+  const styles = source.columns.map((c) => styleOf(c));
   let rows = 0;
   for await (const page of readingAhead(source.pages())) {
     const room = limits.maxRows - rows;
@@ -156,9 +166,17 @@ function addStyledRow<Row>(sheet: Worksheet, columns: readonly ColumnSpec<Row>[]
   added.commit();
 }
 
-function styleOf(kind: CellKind): Partial<Style> {
-  const numFmt = FORMATS[kind];
-  return numFmt ? { numFmt } : {};
+/** One shared style object per column spec (exceljs caches style ids by identity). */
+const STYLES = new WeakMap<object, Partial<Style>>();
+
+function styleOf(column: Pick<ColumnSpec<unknown>, 'kind' | 'numFmt'>): Partial<Style> {
+  let style = STYLES.get(column);
+  if (!style) {
+    const numFmt = column.numFmt ?? FORMATS[column.kind];
+    style = numFmt ? { numFmt } : {};
+    STYLES.set(column, style);
+  }
+  return style;
 }
 
 /** Below a blank row, outside the filter, in red: the first thing seen at the end of the sheet. */
@@ -184,10 +202,28 @@ export function neutraliseFormula(text: string): string {
   return FORMULA_TRIGGER.test(text) ? `'${text}` : text;
 }
 
-/** A missing value stays an absent cell (undefined), not a styled empty one. */
-function cellValue(kind: CellKind, value: string | number | Date | null): string | number | Date | undefined {
+/** The most characters an Excel cell holds; longer text is cut, and says so. */
+export const MAX_CELL_CHARS = 32_767;
+
+/** Cuts text to what one cell holds, ending with how much was cut. */
+export function fitCell(text: string): string {
+  if (text.length <= MAX_CELL_CHARS) return text;
+  const note = ` … [cut at ${formatCount(MAX_CELL_CHARS)} of ${formatCount(text.length)} characters]`;
+  return text.slice(0, MAX_CELL_CHARS - note.length) + note;
+}
+
+/**
+ * A missing value stays an absent cell (undefined), not a styled empty one; so does a value that
+ * is not of the column's type (a number column never gets NaN, a date column never an invalid date).
+ */
+function cellValue(kind: CellKind, value: CellInput): string | number | boolean | Date | undefined {
   if (value === null) return undefined;
-  if (kind === 'text') return neutraliseFormula(String(value));
-  if (kind === 'date' || kind === 'datetime') return value instanceof Date ? value : new Date(value);
-  return typeof value === 'number' ? value : Number(value);
+  if (kind === 'text' || kind === 'json') return fitCell(neutraliseFormula(String(value)));
+  if (kind === 'boolean') return typeof value === 'boolean' ? value : typeof value === 'number' ? value !== 0 : undefined;
+  if (kind === 'date' || kind === 'datetime') {
+    const date = value instanceof Date ? value : typeof value === 'boolean' ? undefined : new Date(value);
+    return date && Number.isFinite(date.getTime()) ? date : undefined;
+  }
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : undefined;
 }

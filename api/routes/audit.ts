@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { Type } from 'typebox';
-import { addDays, DateInputError, parseDay } from '../../common/dates';
+import { addDays, DateInputError, formatDay, parseDay, startOfDay } from '../../common/dates';
 import { writeAuditWorkbook, type AuditWorkbookSummary } from '../export/audit-workbook';
+import { chainStatusLines } from '../export/cover';
 import { ClientGoneError, DownloadBody } from '../export/download-body';
 import { HttpError } from '../errors';
 import type { ApiApp, ApiDeps } from '../types';
@@ -10,8 +11,11 @@ import type { ApiApp, ApiDeps } from '../types';
 /** A year and a day: a yearly audit fits, an accidental "everything since 1970" does not. */
 export const MAX_EXPORT_DAYS = 366;
 
+/** Without from and to, an export covers this many UTC days, ending today (today included, up to now). */
+export const DEFAULT_EXPORT_DAYS = 30;
+
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a UTC day, YYYY-MM-DD (inclusive)' });
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: `a UTC day, YYYY-MM-DD (inclusive); give both from and to, or neither for the last ${DEFAULT_EXPORT_DAYS} UTC days up to today` });
 const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), requestId: Type.String() }, { additionalProperties: true });
 
 /** How long a refused export is told to wait: a capped year-long export takes seconds, not minutes. */
@@ -30,17 +34,26 @@ export async function auditRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       config: { permission: 'export' },
       schema: {
         tags: ['audit'],
-        summary: 'Excel workbook of workflow runs, models and stage history, predictions per day, reviews and drift reports',
-        querystring: Type.Object({ from: Day, to: Day }, { additionalProperties: false }),
+        summary: 'Excel workbook of workflow runs, models and stage history, predictions per day, reviews, drift reports and retraining decisions',
+        description:
+          `Without from and to: the last ${DEFAULT_EXPORT_DAYS} UTC days up to today, today included. The first sheet, "Cover", says what was exported ` +
+          '(the days, each sheet\'s rows, which stopped at the row limit), when, by whom (the API key) and the audit chain\'s status.',
+        querystring: Type.Object({ from: Type.Optional(Day), to: Type.Optional(Day) }, { additionalProperties: false }),
         response: {
-          200: { description: 'the workbook, streamed; a sheet over the row limit ends with a notice, and a last sheet, "About this export", lists what was cut', content: { [XLSX]: { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } } },
-          400: { description: 'a bad range, naming the field and the rule', content: { 'application/json': { schema: ErrorBody } } },
+          200: { description: 'the workbook, streamed; a sheet over the row limit ends with a notice, and the cover, the first sheet, lists what was cut', content: { [XLSX]: { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } } },
+          400: { description: 'a bad range, naming the field and the rule (from without to, or to without from: rule "required")', content: { 'application/json': { schema: ErrorBody } } },
           503: { description: 'as many exports as allowed are being made; retry after the Retry-After seconds', content: { 'application/json': { schema: ErrorBody } } },
         },
       },
     },
     async (request, reply) => {
-      const { from, to } = request.query;
+      const exportedAt = new Date();
+      const asked = request.query;
+      if ((asked.from === undefined) !== (asked.to === undefined)) {
+        const missing = asked.from === undefined ? 'from' : 'to';
+        throw new HttpError(400, 'invalid_request', `querystring.${missing}: give both from and to, or neither for the last ${DEFAULT_EXPORT_DAYS} UTC days`, `querystring.${missing}`, { rule: 'required' });
+      }
+      const { from, to } = asked.from !== undefined && asked.to !== undefined ? { from: asked.from, to: asked.to } : defaultRange(exportedAt);
       const start = day(from, 'from');
       const end = day(to, 'to');
       if (end < start) throw new HttpError(400, 'invalid_request', `querystring.to: ${to} is before from (${from})`, 'querystring.to', { rule: 'from_before_to' });
@@ -53,7 +66,15 @@ export async function auditRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
         throw new HttpError(503, 'export_busy', `${running.max} audit exports are being made, the most at once; retry after ${BUSY_RETRY_AFTER_S} s`, undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_S });
       }
       const body = new DownloadBody();
-      const exported = writeAuditWorkbook(deps.db, { from: start, to: addDays(end, 1) }, body, { maxRowsPerSheet: deps.config.API_EXPORT_MAX_ROWS, range: { from, to } });
+      const exported = writeAuditWorkbook(deps.db, { from: start, to: addDays(end, 1) }, body, {
+        maxRowsPerSheet: deps.config.API_EXPORT_MAX_ROWS,
+        range: { from, to },
+        rangeChosen: asked.from === undefined ? { kind: 'default', days: DEFAULT_EXPORT_DAYS } : { kind: 'asked' },
+        exportedBy: request.apiKey,
+        exportedAt,
+        // Asked for now, while the first pages are read: the chain as it stood when the export began.
+        chain: chainStatusLines(deps, (error) => request.log.error({ err: error }, 'audit export: the audit chain status could not be read')),
+      });
       // Given back however the export ends (sent, dropped by the client, failed), as soon as the body is done.
       const release = onlyOnce(() => running.give());
       body.once('close', release);
@@ -68,6 +89,12 @@ export async function auditRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
         .send(body);
     },
   );
+}
+
+/** The last DEFAULT_EXPORT_DAYS UTC days up to today, today included. */
+export function defaultRange(now: Date): { from: string; to: string } {
+  const today = startOfDay(now);
+  return { from: formatDay(addDays(today, -(DEFAULT_EXPORT_DAYS - 1))), to: formatDay(today) };
 }
 
 function day(value: string, name: 'from' | 'to'): Date {

@@ -10,7 +10,7 @@ import { planTraining } from '../../ml/candidates';
 import { resolveDriftPolicy } from '../../ml/drift-policy';
 import { driftWorkflowId, promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId, scoreWorkflowId, trainWorkflowId } from '../../workflows/ids';
 import { HttpError } from '../errors';
-import { invalidBody, startExclusive, type StartedWorkflow } from '../start-workflow';
+import { apiStartedBy, invalidBody, startExclusive, type StartedWorkflow } from '../start-workflow';
 import type { ApiApp, ApiDeps } from '../types';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -121,6 +121,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     validateTraining({ ...baseline, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass }, '');
     const workflowId = trainWorkflowId(tag);
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      startedBy: apiStartedBy(request),
       workflowType: 'trainModel',
       workflowId,
       args: [request.body],
@@ -145,6 +146,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     if (body.training) validateTraining(body.training, 'training.');
     const workflowId = retrainWorkflowId(body.tag);
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      startedBy: apiStartedBy(request),
       workflowType: 'retrain',
       workflowId,
       args: [{ ...body, requestedBy: whoAsks(request) }],
@@ -157,6 +159,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     const range = checkWindow(request.body);
     const modelTag = await modelTagToUse(deps, request.body.modelTag);
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      startedBy: apiStartedBy(request),
       workflowType: 'scoreBatch',
       workflowId: scoreWorkflowId(range, modelTag),
       args: [{ ...request.body, modelTag }],
@@ -173,6 +176,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     }
     const modelTag = await modelTagToUse(deps, request.body.modelTag);
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      startedBy: apiStartedBy(request),
       workflowType: 'detectDrift',
       workflowId: driftWorkflowId(range, modelTag),
       args: [{ ...request.body, modelTag }],
@@ -190,6 +194,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
       throw invalidBody(error, 'gates');
     }
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      startedBy: apiStartedBy(request),
       workflowType: 'promoteModel',
       workflowId: promoteWorkflowId(tag, to),
       args: [{ tag, to, reason: request.body.reason, by: whoAsks(request), gates: request.body.gates, force: request.body.force }],
@@ -205,6 +210,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     if (current?.tag !== tag) throw new HttpError(409, 'not_in_production', `"${tag}" is not the production model (production: ${current ? `"${current.tag}"` : 'none'})`);
     if (!(await findPreviousProduction(deps.db))) throw new HttpError(409, 'nothing_to_roll_back_to', `no model was in production before "${tag}"`);
     return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
+      startedBy: apiStartedBy(request),
       workflowType: 'rollbackModel',
       workflowId: rollbackWorkflowId(tag),
       args: [{ currentTag: tag, reason: request.body.reason, by: whoAsks(request) }],

@@ -1,7 +1,11 @@
 import { isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Type } from 'typebox';
-import { findWorkflowRun, listWorkflowRuns, type WorkflowRunRow, type WorkflowRunStatus } from '../../db/queries/workflow-runs';
+import { parseStartedByFilter, STARTED_BY_KINDS, startedByOfRun, type StartedByFilter } from '../../common/started-by';
+import { findWorkflowRun, listWorkflowRuns, startedByOfRow, type WorkflowRunRow, type WorkflowRunStatus } from '../../db/queries/workflow-runs';
+import { findArchivedHistory } from '../../db/queries/workflow-histories';
+import { decodeHistory, sha256Of } from '../../common/history-codec';
 import { DATA_DATE, MODEL_TAG, STAGE } from '../../workflows/search-attributes';
 import { HttpError } from '../errors';
 import { historyTimeline, summarise } from '../history';
@@ -36,6 +40,16 @@ const VISIBILITY_STATUS: Record<RunStatus, string> = {
 const WORKFLOW_TYPES = ['trainModel', 'scoreBatch', 'detectDrift', 'retrain', 'promoteModel', 'rollbackModel', 'dailyPipeline'] as const;
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const StartedBy = Nullable(
+  Type.Object(
+    {
+      kind: Type.Enum(STARTED_BY_KINDS),
+      name: Type.String({ description: "the API key's name, the CLI's OS user, or the schedule id" }),
+      keyId: Type.Optional(Type.Integer({ description: "the API key's id (api-key only)" })),
+    },
+    { additionalProperties: false, description: 'who started the run; null when it did not say (runs from before, or started by other tools)' },
+  ),
+);
 const RunSummary = {
   workflowId: Type.String(),
   runId: Type.String(),
@@ -46,6 +60,7 @@ const RunSummary = {
   modelTag: Nullable(Type.String()),
   dataDate: Nullable(Type.String()),
   stage: Nullable(Type.String()),
+  startedBy: StartedBy,
   source: Type.Union([Type.Literal('temporal'), Type.Literal('audit')], { description: "'audit': Temporal no longer has (or has not yet indexed) the run; read from the MySQL audit trail" }),
 };
 const RunDetail = Type.Object({
@@ -83,6 +98,7 @@ const TimelineBody = Type.Object({
   failure: Type.Optional(Type.String()),
   eventCount: Type.Integer(),
   entries: Type.Array(TimelineEntry),
+  source: Type.Union([Type.Literal('temporal'), Type.Literal('archive')], { description: "'archive': Temporal no longer has the run; read from the history archived in MySQL when it closed (also the X-History-Source header, with raw=1 too)" }),
 });
 const ErrorBody = Type.Object({ error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), rule: Type.Optional(Type.String()), requestId: Type.String() }, { additionalProperties: true });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) });
@@ -114,7 +130,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
       config: { permission: 'read' },
       schema: {
         tags: ['workflows'],
-        summary: "A run's event history as a timeline; raw=1 for Temporal's JSON history",
+        summary: "A run's event history as a timeline; raw=1 for Temporal's JSON history. From the MySQL archive once Temporal no longer has the run",
         params: IdParams,
         querystring: Type.Object({ runId: Type.Optional(Type.String({ format: 'uuid', description: 'one run of the workflow (default: its latest)' })), raw: Type.Optional(Type.Enum(['1', '0', 'true', 'false'], { description: '1 (or true): the raw JSON history' })) }, { additionalProperties: false }),
         response: { 200: Type.Union([TimelineBody, Type.Object({ events: Type.Array(Type.Unknown()) }, { additionalProperties: true, description: 'with raw=1' })]), 404: ErrorBody },
@@ -125,21 +141,23 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
       const handle = client.workflow.getHandle(request.params.id, request.query.runId);
       let runId: string;
       let history;
+      let source: 'temporal' | 'archive' = 'temporal';
       try {
         runId = request.query.runId ?? (await handle.describe()).runId;
         history = await client.workflow.getHandle(request.params.id, runId).fetchHistory();
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        const audit = (await findWorkflowRun(deps.db, request.params.id, request.query.runId)) !== undefined;
-        const hint = audit ? '; the audit trail still has the run: GET /api/v1/workflows/' + request.params.id : '';
-        throw new HttpError(404, 'not_found', `Temporal has no history of workflow ${request.params.id}${hint}`, 'params.id');
+        // Past retention (or deleted): the history archived when the run closed answers, the same events.
+        ({ runId, history } = await archivedHistory(deps, request.params.id, request.query.runId));
+        source = 'archive';
       }
+      void reply.header('x-history-source', source);
       // Temporal's own history, as protobuf JSON: int64s as strings, enums by name, payloads base64.
       // Sent as bytes so the route's serializer leaves it alone; the typed reply expects an object, hence the cast.
       if (request.query.raw === '1' || request.query.raw === 'true') {
         return reply.type('application/json').send(Buffer.from(JSON.stringify(rawHistory(history))) as unknown as { events: unknown[] });
       }
-      return { workflowId: request.params.id, runId, ...historyTimeline(history.events ?? []) };
+      return { workflowId: request.params.id, runId, ...historyTimeline(history.events ?? []), source };
     },
   );
 
@@ -158,6 +176,14 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
             status: Type.Optional(Type.Enum(STATUSES)),
             from: Type.Optional(Instant),
             to: Type.Optional(Instant),
+            startedBy: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 300,
+                description:
+                  "who started the runs: a kind (api-key, cli, schedule), or api-key:<key id>, cli:<OS user>, schedule:<schedule id>. Read from the MySQL audit trail, the only index of initiators (search attributes are stored unencrypted and carry none); running runs show Temporal's current status",
+              }),
+            ),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           },
           { additionalProperties: false },
@@ -170,7 +196,9 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
       const from = q.from ? instant(q.from, 'from', false) : undefined;
       const to = q.to ? instant(q.to, 'to', true) : undefined;
       const limit = q.limit ?? 100;
+      const startedBy = q.startedBy === undefined ? undefined : startedByFilter(q.startedBy, q.status);
       const client = await deps.temporal();
+      if (startedBy) return { runs: await runsStartedBy(deps, client, { type: q.type, modelTag: q.modelTag, date: q.date, status: q.status, from, to, limit }, startedBy) };
 
       const clauses = [
         q.type && `WorkflowType = '${q.type}'`,
@@ -201,7 +229,59 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
 
 type Run = ReturnType<typeof summaryOf>;
 
+/** Statuses the audit trail records; the others (canceled, terminated, timed out) only Temporal knows. */
+const AUDIT_STATUSES: readonly string[] = ['running', 'completed', 'failed', 'continued'];
+
+function startedByFilter(text: string, status: RunStatus | undefined): StartedByFilter {
+  let filter: StartedByFilter;
+  try {
+    filter = parseStartedByFilter(text);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_request', `querystring.${(error as Error).message}`, 'querystring.startedBy');
+  }
+  if (status !== undefined && !AUDIT_STATUSES.includes(status)) {
+    throw new HttpError(400, 'invalid_request', `querystring.status: ${status} cannot be combined with startedBy, which reads the audit trail; it records running, completed, failed and continued runs`, 'querystring.status');
+  }
+  return filter;
+}
+
+/**
+ * The runs an initiator started, from the audit trail, newest first. A run the audit still calls
+ * running may have been terminated or timed out (it then writes no end record): Temporal's view of
+ * those runs replaces theirs, one visibility query per hundred.
+ */
+async function runsStartedBy(
+  deps: ApiDeps,
+  client: Client,
+  filter: { type?: string; modelTag?: string; date?: string; status?: RunStatus; from?: Date; to?: Date; limit: number },
+  startedBy: StartedByFilter,
+): Promise<Run[]> {
+  const rows = await listWorkflowRuns(deps.db, { ...filter, status: filter.status as WorkflowRunStatus | undefined, startedBy });
+  const current = new Map<string, Run>();
+  const running = rows.filter((r) => r.status === 'running').map((r) => r.run_id);
+  for (let i = 0; i < running.length; i += 100) {
+    const ids = running.slice(i, i + 100).map((id) => `'${id.replace(/[^0-9A-Za-z-]/g, '')}'`);
+    for await (const execution of client.workflow.list({ query: `RunId IN (${ids.join(', ')})`, pageSize: 100 })) current.set(`${execution.workflowId}/${execution.runId}`, summaryOf(execution));
+  }
+  return rows
+    .map((row) => current.get(`${row.workflow_id}/${row.run_id}`) ?? auditSummary(row))
+    .filter((run) => filter.status === undefined || run.status === filter.status);
+}
+
 const GRPC_NOT_FOUND = 5;
+
+/** A run's history from the archive (workflow_histories), checked against its sha256; 404 when there is none. */
+async function archivedHistory(deps: ApiDeps, workflowId: string, runId: string | undefined): Promise<{ runId: string; history: proto.temporal.api.history.v1.IHistory }> {
+  const row = await findArchivedHistory(deps.db, workflowId, runId);
+  const audit = (await findWorkflowRun(deps.db, workflowId, runId)) !== undefined;
+  const hint = audit ? '; the audit trail still has the run: GET /api/v1/workflows/' + workflowId : '';
+  if (!row) throw new HttpError(404, 'not_found', `Temporal has no history of workflow ${workflowId}${hint}`, 'params.id');
+  if (!row.history || !row.sha256) throw new HttpError(404, 'not_found', `Temporal has no history of workflow ${workflowId}, and it could not be archived: ${row.unarchivable_reason ?? 'unknown'}${hint}`, 'params.id');
+  if (!sha256Of(row.history).equals(row.sha256)) {
+    throw new HttpError(500, 'archive_corrupt', `the archived history of run ${row.run_id} of ${workflowId} does not match its sha256: it was changed after archiving`);
+  }
+  return { runId: row.run_id, history: decodeHistory(row.history) };
+}
 
 /** describe() reports a missing workflow or run as WorkflowNotFoundError, fetchHistory() as the bare gRPC status. */
 function isNotFound(error: unknown): boolean {
@@ -215,7 +295,10 @@ function rawHistory(history: proto.temporal.api.history.v1.IHistory): unknown {
   return History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
 }
 
-function summaryOf(execution: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'>) {
+/** Set by the server on the runs a schedule starts. */
+const SCHEDULED_BY_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
+
+function summaryOf(execution: Pick<WorkflowExecutionDescription, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes' | 'memo'>) {
   const attribute = (key: typeof MODEL_TAG) => execution.typedSearchAttributes.get(key) ?? null;
   return {
     workflowId: execution.workflowId,
@@ -227,6 +310,8 @@ function summaryOf(execution: Pick<WorkflowExecutionDescription, 'workflowId' | 
     modelTag: attribute(MODEL_TAG),
     dataDate: attribute(DATA_DATE),
     stage: attribute(STAGE),
+    // As the run records it (workflows/audit.ts): its memo, checked and bounded, else its schedule.
+    startedBy: startedByOfRun(execution.memo, execution.typedSearchAttributes.get(SCHEDULED_BY_ID)),
     source: 'temporal' as 'temporal' | 'audit',
   };
 }
@@ -263,6 +348,7 @@ function auditSummary(row: WorkflowRunRow): Run {
     modelTag: row.model_tag,
     dataDate: row.data_date,
     stage: null,
+    startedBy: startedByOfRow(row),
     source: 'audit',
   };
 }

@@ -11,6 +11,7 @@ import {
   type DailyScheduleSettings,
   type DailyScheduleStatus,
 } from '../../client/schedule';
+import { applyArchiveSchedule, archiveScheduleIdFor, deleteArchiveSchedule } from '../../client/archive';
 import { dayRangeOf } from '../../common/dates';
 import type { DailyPipelineResult } from '../../workflows/contracts';
 import type { dailyPipeline } from '../../workflows/dailyPipeline';
@@ -20,8 +21,13 @@ import { waitForResult } from '../wait';
 
 export async function runScheduleApply(ctx: CliContext, given: Partial<DailyScheduleSettings>, json: boolean): Promise<void> {
   const settings = dailyScheduleSettings(ctx.config, given);
-  const { created, status } = await applyDailySchedule(await ctx.temporal(), ctx.config, settings);
-  printResult(json, { created, ...status }, () => `${created ? 'created' : 'updated'} ${describeStatus(status)}`);
+  const client = await ctx.temporal();
+  const { created, status } = await applyDailySchedule(client, ctx.config, settings);
+  // The history archive's schedule goes with the daily one (ecgflow-archive beside ecgflow-daily).
+  const archive = await applyArchiveSchedule(client, ctx.config, archiveScheduleIdFor(settings.scheduleId));
+  printResult(json, { created, ...status, archive }, () =>
+    `${created ? 'created' : 'updated'} ${describeStatus(status)}\n${archive.created ? 'created' : 'updated'} schedule ${archive.scheduleId}: archives closed runs' histories into MySQL every ${archive.every}`,
+  );
 }
 
 export async function runScheduleStatus(ctx: CliContext, scheduleId: string, json: boolean): Promise<void> {
@@ -36,7 +42,9 @@ export async function runSchedulePause(ctx: CliContext, scheduleId: string, paus
 }
 
 export async function runScheduleDelete(ctx: CliContext, scheduleId: string, json: boolean): Promise<void> {
-  await deleteDailySchedule(await ctx.temporal(), scheduleId);
+  const client = await ctx.temporal();
+  await deleteDailySchedule(client, scheduleId);
+  await deleteArchiveSchedule(client, archiveScheduleIdFor(scheduleId));
   printResult(json, { scheduleId, deleted: true }, () => `deleted schedule ${scheduleId}; its past runs stay in Temporal's history`);
 }
 

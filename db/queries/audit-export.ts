@@ -42,8 +42,14 @@ export interface AuditRunRow {
   status: string;
   startedAt: Date;
   endedAt: Date | null;
+  /** JSON of the run's input. */
+  inputs: string;
   outcome: string | null;
   error: string | null;
+  /** Who started the run (null for runs recorded before, or started by other tools). */
+  startedByKind: string | null;
+  startedByName: string | null;
+  startedByKeyId: number | null;
 }
 
 type RunKey = Pick<AuditRunRow, 'startedAt' | 'workflowId' | 'runId'>;
@@ -59,7 +65,8 @@ export function auditRunPages(db: Kysely<Database>, window: AuditWindow, pageRow
       .selectFrom('workflow_runs')
       .select([
         'workflow_id as workflowId', 'run_id as runId', 'workflow_type as workflowType', 'model_tag as modelTag', 'data_date as dataDate',
-        'status', 'started_at as startedAt', 'ended_at as endedAt', 'outcome', 'error',
+        'status', 'started_at as startedAt', 'ended_at as endedAt', 'inputs', 'outcome', 'error',
+        'started_by_kind as startedByKind', 'started_by_name as startedByName', 'started_by_key_id as startedByKeyId',
       ])
       .where('started_at', '>=', after?.startedAt ?? window.from)
       .where('started_at', '<', window.to)
@@ -95,7 +102,10 @@ export interface AuditModelRow {
   trainingMs: number;
   workflowId: string;
   createdAt: Date;
+  /** JSON: the held-out test split's metrics (ml/metrics.ts). */
   metrics: string;
+  /** JSON: the rows the model was trained, validated and tested on (activities/training-data.ts). */
+  rowCounts: string;
 }
 
 /** Every model that existed by the end of the window: the registry as an auditor saw it then, with today's stage. */
@@ -105,7 +115,7 @@ export function auditModelPages(db: Kysely<Database>, window: AuditWindow, pageR
       .selectFrom('models')
       .select([
         'id', 'tag', 'kind', 'stage', 'threshold', 'train_from as trainFrom', 'train_to as trainTo', 'training_ms as trainingMs',
-        'workflow_id as workflowId', 'created_at as createdAt', 'metrics',
+        'workflow_id as workflowId', 'created_at as createdAt', 'metrics', 'row_counts as rowCounts',
       ])
       .where('created_at', '<', window.to)
       .$if(afterId !== undefined, (q) => q.where('id', '>', afterId!))
@@ -279,11 +289,14 @@ export interface AuditDriftRow {
   status: string;
   sampleSize: number;
   driftedShare: number | null;
+  moderateShare: number | null;
   psiMax: number | null;
   ksStatistic: number | null;
   ksPValue: number | null;
   anomalyRate: number | null;
   baselineAnomalyRate: number | null;
+  /** JSON: the drift policy the verdict was reached under. */
+  policy: string;
   workflowId: string;
   createdAt: Date;
 }
@@ -296,8 +309,8 @@ export function auditDriftPages(db: Kysely<Database>, window: AuditWindow, pageR
       .innerJoin('models as m', 'm.id', 'd.model_id')
       .select([
         'd.id', 'm.tag as modelTag', 'd.range_from as rangeFrom', 'd.range_to as rangeTo', 'd.status', 'd.sample_size as sampleSize',
-        'd.drifted_share as driftedShare', 'd.psi_max as psiMax', 'd.ks_statistic as ksStatistic', 'd.ks_p_value as ksPValue',
-        'd.anomaly_rate as anomalyRate', 'd.baseline_anomaly_rate as baselineAnomalyRate', 'd.workflow_id as workflowId', 'd.created_at as createdAt',
+        'd.drifted_share as driftedShare', 'd.moderate_share as moderateShare', 'd.psi_max as psiMax', 'd.ks_statistic as ksStatistic', 'd.ks_p_value as ksPValue',
+        'd.anomaly_rate as anomalyRate', 'd.baseline_anomaly_rate as baselineAnomalyRate', 'd.policy', 'd.workflow_id as workflowId', 'd.created_at as createdAt',
       ])
       .where('d.range_from', '<', window.to)
       .where('d.range_to', '>=', window.from)
@@ -315,6 +328,45 @@ export function auditDriftPages(db: Kysely<Database>, window: AuditWindow, pageR
 
 export function countAuditDriftReports(db: Kysely<Database>, window: AuditWindow): Promise<number> {
   return countOf(db.selectFrom('drift_reports').select((eb) => eb.fn.countAll<number>().as('n')).where('range_from', '<', window.to).where('range_to', '>=', window.from));
+}
+
+export interface AuditRetrainDecisionRow {
+  id: number;
+  workflowId: string;
+  challengerTag: string;
+  championTag: string | null;
+  promoted: boolean;
+  reason: string;
+  decidedBy: string;
+  /** JSON: the window, gates, both models' metrics, approvals and the stage change (workflows/retrain.ts). */
+  details: string;
+  decidedAt: Date;
+}
+
+/**
+ * Retraining decisions taken inside the window, in (decided_at, id) order. There is one per
+ * retraining (a few a day at most) and no index on decided_at: each page is a short sort of the
+ * window's rows.
+ */
+export function auditRetrainDecisionPages(db: Kysely<Database>, window: AuditWindow, pageRows = AUDIT_PAGE_ROWS): AsyncGenerator<AuditRetrainDecisionRow[]> {
+  const page = async (after: Pick<AuditRetrainDecisionRow, 'decidedAt' | 'id'> | undefined, limit: number) => {
+    const rows = await db
+      .selectFrom('retrain_decisions')
+      .select(['id', 'workflow_id as workflowId', 'challenger_tag as challengerTag', 'champion_tag as championTag', 'promoted', 'reason', 'decided_by as decidedBy', 'details', 'decided_at as decidedAt'])
+      .where('decided_at', '>=', after?.decidedAt ?? window.from)
+      .where('decided_at', '<', window.to)
+      .$if(after !== undefined, (q) => q.where((eb) => eb.or([eb('decided_at', '>', after!.decidedAt), eb('id', '>', after!.id)])))
+      .orderBy('decided_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id), promoted: Boolean(r.promoted) }));
+  };
+  return keysetPages(page, (r) => ({ decidedAt: r.decidedAt, id: r.id }), pageRows);
+}
+
+export function countAuditRetrainDecisions(db: Kysely<Database>, window: AuditWindow): Promise<number> {
+  return countOf(db.selectFrom('retrain_decisions').select((eb) => eb.fn.countAll<number>().as('n')).where('decided_at', '>=', window.from).where('decided_at', '<', window.to));
 }
 
 function maxDate(a: Date, b: Date): Date {

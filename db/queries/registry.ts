@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, ModelStage } from '../database';
 import { fitVarchar } from '../fit-column';
+import { auditedTransaction, noteAuditedWrite } from './audit-chain';
 
 // The model registry: a model's stage and the history that explains it change together, in one
 // transaction, so "which model was in production at time T, and why?" always has one answer.
@@ -71,12 +72,12 @@ export interface LockedModel {
 
 /** Moves a model to staging or production; promoting to production archives the previous production model. */
 export async function promoteModel(db: Kysely<Database>, request: PromotionRequest): Promise<StageChangeOutcome> {
-  return db.transaction().execute((trx) => promoteWithin(trx, request));
+  return auditedTransaction(db, (trx) => promoteWithin(trx, request));
 }
 
 export type PromotionRequest = StageChangeRequest & JudgedAgainst & { tag: string; to: PromotionTarget };
 
-/** The same as promoteModel, inside a caller's transaction (retraining records its decision in the same one). */
+/** The same as promoteModel, inside a caller's auditedTransaction (retraining records its decision in the same one). */
 export async function promoteWithin(trx: Transaction<Database>, request: PromotionRequest): Promise<StageChangeOutcome> {
   if (request.to !== 'staging' && request.to !== 'production') throw new RegistryError(`cannot promote to "${String(request.to)}": choose staging or production`);
   if (!request.reason.trim()) throw new RegistryError('a promotion needs a reason');
@@ -116,7 +117,7 @@ export async function promoteWithin(trx: Transaction<Database>, request: Promoti
  * the one the caller saw.
  */
 export async function rollbackProduction(db: Kysely<Database>, request: StageChangeRequest & { expectedCurrent?: string }): Promise<StageChangeOutcome> {
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     const current = (await lockModels(trx, {})).find((m) => m.stage === 'production');
     const repeated = await entriesOfEarlierAttempt(trx, undefined, { ...request, to: 'production' });
     if (repeated) return repeated;
@@ -224,6 +225,7 @@ async function writeStageChange(trx: Transaction<Database>, model: LockedModel, 
     .insertInto('model_stage_history')
     .values({ model_id: model.id, from_stage: model.stage, to_stage: to, changed_at: at, changed_by: changedBy, reason: request.reason, workflow_id: request.workflowId, run_id: request.runId ?? null })
     .executeTakeFirstOrThrow();
+  noteAuditedWrite(trx, { table: 'model_stage_history', id: Number(result.insertId) });
   const entry: StageHistoryEntry = {
     id: Number(result.insertId),
     modelId: model.id,

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, RetrainDecisionTable } from '../database';
 import { lockProductionWithin, productionChangeSince, promoteWithin, type PromotionTarget, type StageChangeOutcome } from './registry';
 import { fitVarchar } from '../fit-column';
+import { auditedTransaction, noteAuditedWrite } from './audit-chain';
 
 export interface RetrainDecisionInput {
   workflowId: string;
@@ -39,7 +40,7 @@ export async function applyRetrainDecision(
   db: Kysely<Database>,
   input: RetrainDecisionInput,
 ): Promise<{ decision: RetrainDecisionRecord; stageChange: StageChangeOutcome | null; created: boolean }> {
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     const existing = await trx.selectFrom('retrain_decisions').selectAll().where('workflow_id', '=', input.workflowId).forUpdate().executeTakeFirst();
     if (existing) return { decision: recordOf(existing), stageChange: null, created: false };
     const decidedAt = new Date();
@@ -58,6 +59,7 @@ export async function applyRetrainDecision(
       decided_at: decidedAt,
     };
     const result = await trx.insertInto('retrain_decisions').values(row).executeTakeFirstOrThrow();
+    noteAuditedWrite(trx, { table: 'retrain_decisions', id: Number(result.insertId) });
     return { decision: recordOf({ ...row, id: Number(result.insertId) }), stageChange, created: true };
   });
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database';
 import { fitVarchar } from '../fit-column';
+import { auditedTransaction, noteAuditedWrite } from './audit-chain';
 
 export interface ReviewInput {
   ecgId: number;
@@ -79,7 +80,7 @@ function checkIdempotencyKey(key: string, apiKeyId: number | null | undefined): 
 }
 
 async function insertReview(db: Kysely<Database>, input: ReviewInput, idempotencyKey: string | null): Promise<RecordedReview> {
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     // Locking the beat serialises two reviews of it, so each one's previous label is the other's new one.
     const beat = await trx.selectFrom('ecg').select(['id', 'is_anomalous', 'reviewed_label']).where('id', '=', input.ecgId).forUpdate().executeTakeFirst();
     if (!beat) throw new ReviewRefused('no_beat', `no beat has id ${input.ecgId}`);
@@ -98,6 +99,7 @@ async function insertReview(db: Kysely<Database>, input: ReviewInput, idempotenc
         idempotency_key: idempotencyKey,
       })
       .executeTakeFirstOrThrow();
+    noteAuditedWrite(trx, { table: 'reviews', id: Number(result.insertId) });
     await trx.updateTable('ecg').set({ latest_review_id: Number(result.insertId), reviewed_label: Number(input.newLabel) }).where('id', '=', input.ecgId).execute();
     return { id: Number(result.insertId), ecgId: input.ecgId, previousLabel, newLabel: input.newLabel, replayed: false };
   });
@@ -154,7 +156,7 @@ export interface UndoRequest {
  * none). The review row stays, so the audit still shows what was decided and then taken back.
  */
 export async function undoReview(db: Kysely<Database>, request: UndoRequest): Promise<{ ecgId: number; reviewedLabel: boolean | null }> {
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     const target = await trx.selectFrom('reviews').select('ecg_id').where('id', '=', request.reviewId).executeTakeFirst();
     if (!target) throw new ReviewRefused('no_review', `no review has id ${request.reviewId}`);
     // The beat first, as recordReview does, so an undo and a new review of one beat never deadlock.
@@ -166,6 +168,7 @@ export async function undoReview(db: Kysely<Database>, request: UndoRequest): Pr
     }
     // The server's clock, which training snapshots are taken with (see takeLabelSnapshot).
     await trx.updateTable('reviews').set({ undone_at: sql<Date>`current_timestamp(3)`, undone_by: fitVarchar(request.by) }).where('id', '=', review.id).execute();
+    noteAuditedWrite(trx, { table: 'reviews', id: Number(review.id) });
     const reviewedLabel = await refreshLatestReview(trx, review.ecg_id);
     return { ecgId: Number(review.ecg_id), reviewedLabel };
   });

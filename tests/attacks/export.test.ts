@@ -21,7 +21,7 @@ const DEFAULT_CAP = 100_000;
 interface SheetSummary {
   rows: number;
   lastRow: unknown[];
-  /** Every row, kept only for the small "About" sheet. */
+  /** Every row, kept only for the small cover. */
   all: unknown[][];
 }
 
@@ -37,7 +37,7 @@ async function summarise(workbook: Buffer): Promise<{ names: string[]; sheets: M
     for await (const row of sheet) {
       summary.rows = row.number;
       summary.lastRow = (row.values as unknown[]).slice(1);
-      if (name.startsWith('About')) summary.all.push(summary.lastRow);
+      if (name === 'Cover') summary.all.push(summary.lastRow);
     }
     sheets.set(name, summary);
   }
@@ -64,7 +64,8 @@ describe('attack: year-long audit exports over 120k runs and 120k reviews', () =
   it('sends a file that says which sheets stopped at the cap, and of how many rows', async () => {
     expect(bigExportEvidence.workbook, 'a complete download').toBeDefined();
     const { names, sheets } = await summarise(bigExportEvidence.workbook!);
-    expect(names).toEqual(['Workflow runs', 'Models', 'Stage history', 'Predictions per day', 'Reviews', 'Drift reports', 'About this export']);
+    // In the order of the file's parts: the cover is written last (once the counts are known), though it is the first tab.
+    expect(names).toEqual(['Workflow runs', 'Models', 'Stage history', 'Predictions per day', 'Reviews', 'Drift reports', 'Retrain decisions', 'Cover']);
     for (const name of ['Workflow runs', 'Reviews']) {
       const sheet = sheets.get(name)!;
       // header + the cap's rows + a blank row + the notice
@@ -72,7 +73,7 @@ describe('attack: year-long audit exports over 120k runs and 120k reviews', () =
       expect(String(sheet.lastRow[0]), name).toContain(`truncated at ${DEFAULT_CAP.toLocaleString('en-US')} of ${BIG_TABLE_ROWS.toLocaleString('en-US')} rows`);
       expect(String(sheet.lastRow[0]), name).toMatch(/narrow the date range/i);
     }
-    const about = sheets.get('About this export')!.all.map((r) => r.map(String).join(' ')).join('\n');
+    const about = sheets.get('Cover')!.all.map((r) => r.map(String).join(' ')).join('\n');
     expect(about).toMatch(/INCOMPLETE/);
     expect(about).toContain(`${bigExportEvidence.range!.from} to ${bigExportEvidence.range!.to}`);
     expect(about).toContain(`Workflow runs ${DEFAULT_CAP} ${BIG_TABLE_ROWS} truncated`);
