@@ -14,6 +14,7 @@ import * as unscoredDays from './migrations/2026-12-02T0300-unscored-days';
 import * as startedBy from './migrations/2026-12-02T1000-started-by';
 import * as historyArchive from './migrations/2026-12-02T1100-history-archive';
 import * as auditChain from './migrations/2026-12-02T1200-audit-chain';
+import * as namedForeignKeys from './migrations/2026-12-02T1300-named-foreign-keys';
 
 /** Listed in code rather than read from disk, so the migrations ship with any bundle of this module. */
 const migrations = {
@@ -32,6 +33,7 @@ const migrations = {
   '2026-12-02T1000-started-by': startedBy,
   '2026-12-02T1100-history-archive': historyArchive,
   '2026-12-02T1200-audit-chain': auditChain,
+  '2026-12-02T1300-named-foreign-keys': namedForeignKeys,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {
