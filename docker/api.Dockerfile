@@ -3,20 +3,20 @@
 # through tsx exactly as in development and in the tests; the pages are built here with Vite.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Production dependencies. `npm install`, not `npm ci`: the lock file lacks other platforms' optional
-# packages (swc, rollup, esbuild), which npm ci refuses; the lock still pins every version.
+# Production dependencies, exactly the lock's (`npm ci`: it holds every platform's optional swc,
+# rollup and esbuild packages).
 # @tensorflow/tfjs-node is optional: kept when its install can fetch libtensorflow, else wasm runs.
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
 
 # The web pages (npm run build:web) need the development dependencies (Vite), but none of the
 # install scripts: the pages use no native module.
 FROM ${NODE_IMAGE} AS web-pages
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 COPY . .
 RUN npm run build:web
 

@@ -4,13 +4,13 @@
 # dependencies and the workflow bundle are prepared at build time.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Production dependencies. `npm install`, not `npm ci`: the lock file lacks other platforms' optional
-# packages (swc, rollup, esbuild), which npm ci refuses; the lock still pins every version.
+# Production dependencies, exactly the lock's (`npm ci`: it holds every platform's optional swc,
+# rollup and esbuild packages).
 # @tensorflow/tfjs-node is optional: kept when its install can fetch libtensorflow, else wasm runs.
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
 
 # The workflows bundled once (scripts/bundle-workflows.ts, as the tests do), so that a worker starts
 # without running webpack and every replica runs the same workflow code.
@@ -26,6 +26,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY . .
 COPY --from=workflow-bundle /app/workflow-bundle.js ./workflow-bundle.js
 USER node
+# Prometheus /metrics, /healthz and /readyz (ECGFLOW_WORKER_METRICS_PORT).
+EXPOSE 9464
 # Healthy while a live worker process of this container polls its task queue in Temporal.
 HEALTHCHECK --interval=30s --timeout=20s --start-period=90s --retries=3 \
   CMD ["node", "bin/ecgflow.mjs", "health", "worker"]

@@ -6,9 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing Node dependencies..." >&2
-  # npm install, not npm ci: this npm writes lock files without the optional per-platform packages
-  # (swc, rollup, esbuild), which npm ci then refuses as out of sync. The lock still pins versions.
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # npm ci: exactly the committed lock (it holds every platform's optional swc, rollup and esbuild
+  # packages), never rewritten, so a fresh set-up leaves `git status` clean; a package.json the lock
+  # does not match stops here. It starts from an empty node_modules: the native TensorFlow backend is
+  # built again below.
+  npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
 # The review and monitoring pages: built on every setup (a few seconds) so they never lag the source.
