@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     poolOptions: { forks: { singleFork: false, maxForks: 1, minForks: 1 } },
-    env: { ECGFLOW_TF_BACKEND: process.env.ECGFLOW_TF_BACKEND ?? 'wasm', ...CHAOS_ENV },
+    env: { ECGFLOW_TF_BACKEND: process.env.ECGFLOW_TF_BACKEND ?? 'wasm', ECGFLOW_WORKER_METRICS_PORT: '0', ...CHAOS_ENV },
     testTimeout: 300_000,
     hookTimeout: 300_000,
     globalSetup: ['tests/chaos/helpers/global-setup.ts'],

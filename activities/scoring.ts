@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays, type DayRange } from '../common/dates';
 import type { Database } from '../db/database';
@@ -9,6 +9,7 @@ import type { TensorFlow } from '../ml/backend';
 import { createScorer, type Scorer } from '../ml/scorer';
 import { beatMatrixOfBlobs } from '../ml/scorer-input';
 import { permanent, workflowRunOf } from './errors';
+import { noPipelineMetrics, type PipelineMetrics } from './metrics';
 import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from './stored-model';
 
 export interface ScoringDeps {
@@ -16,6 +17,7 @@ export interface ScoringDeps {
   tf: TensorFlow;
   /** Beats read, scored and written per round trip. */
   pageSize?: number;
+  metrics?: PipelineMetrics;
 }
 
 export interface ResolvedModel {
@@ -44,6 +46,7 @@ const CACHED_SCORERS = 4;
 
 export function createScoringActivities(deps: ScoringDeps) {
   const pageSize = deps.pageSize ?? 2000;
+  const metrics = deps.metrics ?? noPipelineMetrics;
   const scorers = new Map<number, Promise<Scorer>>();
 
   async function scorerFor(modelId: number): Promise<Scorer> {
@@ -91,6 +94,7 @@ export function createScoringActivities(deps: ScoringDeps) {
      * written, with one write in flight at a time so the cursor only ever covers written beats.
      */
     async scoreChunk(input: ChunkInput): Promise<ChunkResult> {
+      const started = performance.now();
       const ctx = Context.current();
       const { runId, workflowId } = workflowRunOf(ctx.info);
       const scorer = await scorerFor(input.modelId);
@@ -103,22 +107,46 @@ export function createScoringActivities(deps: ScoringDeps) {
       const readPage = (afterId: number) =>
         settledLater(readBeatsToScore(deps.db, { window, modelId: input.modelId, afterId, toId: input.toId, limit: pageSize, skipScored: !fresh }));
 
+      // What this attempt did, for its log line and the worker's metrics.
+      const done = { read: 0, scored: 0, written: 0 };
       let writing: Promise<void> = Promise.resolve();
       for (let next = readPage(startAfter); ; ) {
         const beats = await next;
         if (beats.length === 0) break;
+        done.read += beats.length;
         const lastId = beats[beats.length - 1]!.id;
         const more = beats.length === pageSize;
         if (more) next = readPage(lastId);
         const scores = scoresOf(scorer, beats);
+        done.scored += beats.length;
         await writing;
         const page = { modelId: input.modelId, threshold: scorer.threshold, workflowId, runId, scoredAt: new Date(), ecgIds: beats.map((b) => b.id), scores };
-        writing = settledLater(writer.write(page).then(() => ctx.heartbeat({ afterId: lastId } satisfies ChunkCursor)));
+        writing = settledLater(
+          writer.write(page).then(() => {
+            done.written += page.ecgIds.length;
+            metrics.beatsScored(page.ecgIds.length);
+            ctx.heartbeat({ afterId: lastId } satisfies ChunkCursor);
+          }),
+        );
         if (!more) break;
       }
       await writing;
-      if (writer.counted && !resumed) return writer.counted;
-      return countRunPredictions(deps.db, { modelId: input.modelId, fromId: input.fromId, toId: input.toId, runId });
+      const result = writer.counted && !resumed ? writer.counted : await countRunPredictions(deps.db, { modelId: input.modelId, fromId: input.fromId, toId: input.toId, runId });
+      const seconds = (performance.now() - started) / 1000;
+      metrics.chunkSeconds(seconds);
+      // The activity logger adds workflowId, workflowRunId and activityType to the line.
+      log.info('scored chunk', {
+        modelId: input.modelId,
+        fromId: input.fromId,
+        toId: input.toId,
+        resumedAfter: resumed?.afterId ?? null,
+        rowsRead: done.read,
+        rowsScored: done.scored,
+        rowsWritten: done.written,
+        anomalies: result.anomalies,
+        seconds: Number(seconds.toFixed(3)),
+      });
+      return result;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { CancelledFailure, Context } from '@temporalio/activity';
+import { CancelledFailure, Context, log } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { validateModelTag } from '../common/tags';
 import type { Database } from '../db/database';
@@ -22,6 +22,7 @@ import { createScorer } from '../ml/scorer';
 import { chooseThreshold, type ValidationThresholdRule } from '../ml/threshold';
 import type { TrainingCallbacks } from '../ml/training-progress';
 import { permanent, workflowRunOf } from './errors';
+import { noPipelineMetrics, type PipelineMetrics } from './metrics';
 import { artifactOfRow, rowOfTrainedModel, scoreOutputOfKind, type StorableModel } from './stored-model';
 import { trainingHeartbeats, type TrainingHeartbeatOptions, type TrainProgress } from './training-heartbeat';
 import { takeLabelSnapshot } from '../db/queries/ecg';
@@ -46,6 +47,7 @@ export interface TrainingDeps {
   backend: string;
   /** How often training heartbeats inside an epoch; the default suits production, tests may shorten it. */
   heartbeat?: TrainingHeartbeatOptions;
+  metrics?: PipelineMetrics;
 }
 
 /** The beats every activity of one training run reads: the same window, split and labels. */
@@ -93,6 +95,7 @@ export interface TrainedModelSummary extends SavedModelSummary {
 }
 
 export function createTrainingActivities(deps: TrainingDeps) {
+  const metrics = deps.metrics ?? noPipelineMetrics;
   return {
     /** Fails fast, before any training, when the tag belongs to a model made by another workflow. */
     async checkTagAvailable(input: { tag: string }): Promise<void> {
@@ -136,8 +139,14 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const spec = input.candidate;
       const record = { tag, workflowId, spec, split: input.split };
       const data = await loadTrainingSplits(deps.db, input);
+      const { fit, validation, test } = data.counts;
+      // The activity logger adds workflowId, workflowRunId and activityType to the line.
+      const logged = (outcome: CandidateOutcome, epochs: number) => {
+        log.info('trained candidate', { candidate: spec.name, kind: spec.kind, status: outcome.status, rowsRead: fit + validation, fit, validation, test, epochs, rowsWritten: 1, detail: outcome.detail });
+        return outcome;
+      };
       const skip = reasonToSkip(spec, data, input.minLabelsPerClass);
-      if (skip) return recordOutcome(deps.db, record, { status: 'skipped', detail: skip });
+      if (skip) return logged(await recordOutcome(deps.db, record, { status: 'skipped', detail: skip }), 0);
 
       let staged: StagedCandidate;
       try {
@@ -145,9 +154,10 @@ export function createTrainingActivities(deps: TrainingDeps) {
         staged = await trainAndValidate(deps.tf, spec, data, trainingHeartbeats(ctx, spec.name, deps.heartbeat));
       } catch (error) {
         if (error instanceof CancelledFailure) throw error;
-        return recordOutcome(deps.db, record, { status: 'failed', detail: `training failed: ${(error as Error).message}` });
+        return logged(await recordOutcome(deps.db, record, { status: 'failed', detail: `training failed: ${(error as Error).message}` }), 0);
       }
-      return recordOutcome(deps.db, record, { status: 'trained', ...staged });
+      metrics.trainingEpochs(spec.kind, staged.epochs);
+      return logged(await recordOutcome(deps.db, record, { status: 'trained', ...staged }), staged.epochs);
     },
 
     /** Records a candidate whose activity kept failing (e.g. its worker died every time), so the run can go on. */
@@ -244,6 +254,8 @@ interface StagedCandidate {
   model: StorableModel;
   validation: Metrics;
   detail: string;
+  /** Epochs trained (early stopping may end before the most allowed). */
+  epochs: number;
 }
 
 /** The activity's callbacks, minus the candidate name its heartbeats add. */
@@ -274,6 +286,7 @@ async function trainAndValidate(tf: TensorFlow, spec: CandidateSpec, data: Train
     model: { ...trained.model, threshold },
     validation: evaluate(scores, data.validation.isAnomalous, threshold, data.validation.classes),
     detail: trained.detail,
+    epochs: trained.epochs,
   };
 }
 
@@ -282,13 +295,13 @@ async function trainAutoencoderCandidate(tf: TensorFlow, spec: AutoencoderCandid
   const trained = await trainAutoencoder(tf, rowsLabelled(data.fit, false), data.fit, spec.autoencoder, progress, earlyStopping);
   const ran = trained.lossHistory.length;
   const detail = trained.bestEpoch === undefined ? `${ran} epochs` : `${ran} of at most ${spec.autoencoder.epochs} epochs; kept epoch ${trained.bestEpoch}`;
-  return { model: trained as StorableModel, detail };
+  return { model: trained as StorableModel, detail, epochs: ran };
 }
 
 async function trainClassifierCandidate(tf: TensorFlow, spec: ClassifierCandidateSpec, data: TrainingSplits, progress: Progress) {
   const trained = await trainClassifier(tf, data.fit, data.validation, spec.classifier, progress);
   const detail = `${trained.lossHistory.length} of at most ${spec.classifier.maxEpochs} epochs; kept epoch ${trained.bestEpoch}`;
-  return { model: { ...trained, threshold: Number.NaN } as StorableModel, detail };
+  return { model: { ...trained, threshold: Number.NaN } as StorableModel, detail, epochs: trained.lossHistory.length };
 }
 
 /** Scores through the same scorer that will serve the stored model, so validation sees what production will. */

@@ -48,6 +48,10 @@ const envSchema = z
       .default(path.resolve(projectRoot, '../shared/data/ecg5000/ecg5000-dev.csv')),
     ECGFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     ECGFLOW_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /** The worker's Prometheus /metrics (SDK, pipeline and process metrics) and /healthz, /readyz listen here; 0 turns them off. */
+    ECGFLOW_WORKER_METRICS_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(9464)),
+    /** Where the worker's metrics port listens: loopback by default, 0.0.0.0 in a container. */
+    ECGFLOW_WORKER_METRICS_HOST: z.preprocess(emptyAsUnset, z.string().min(1).default('127.0.0.1')),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
     /** Largest request body of every route but the upload; larger ones get 413 before they are read. */

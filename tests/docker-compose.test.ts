@@ -41,6 +41,7 @@ interface ComposeService {
   logging?: { driver: string; options: Record<string, string> };
   healthcheck?: { test: string[]; retries?: number };
   ports?: { published: number | string; target: number }[] | string[];
+  expose?: string[];
   container_name?: string;
   hostname?: string;
 }
@@ -186,6 +187,9 @@ describe.skipIf(!compose.available)(
       expect(worker.container_name).toBeUndefined();
       expect(worker.hostname).toBeUndefined();
       expect(worker.ports).toBeUndefined();
+      // Its metrics port is reachable on the compose network only, on every interface of the container.
+      expect(worker.expose).toEqual(['9464']);
+      expect(loadConfig(worker.environment!)).toMatchObject({ ECGFLOW_WORKER_METRICS_HOST: '0.0.0.0', ECGFLOW_WORKER_METRICS_PORT: 9464 });
     });
 
     it('restarts the long-running services and runs the setup job once', () => {

@@ -9,14 +9,16 @@ import { createRegistryActivities } from '../activities/registry';
 import { createRetrainActivities } from '../activities/retrain';
 import { createScoringActivities } from '../activities/scoring';
 import { createTrainingActivities } from '../activities/training';
+import type { PipelineMetrics } from '../activities/metrics';
 import type { Database } from '../db/database';
 import type { TensorFlow } from '../ml/backend';
 
 /**
  * Wires the activity factories to their dependencies; tests call this with their own database.
- * `temporal` is a client of the worker's own connection, for archiving closed runs' histories.
+ * `temporal` is a client of the worker's own connection, for archiving closed runs' histories;
+ * `metrics` what scoring and training count (the worker's Prometheus metrics; none when absent).
  */
-export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; backend: string; temporal?: Client }) {
+export function createActivities(deps: { db: Kysely<Database>; tf: TensorFlow; backend: string; temporal?: Client; metrics?: PipelineMetrics }) {
   return {
     ...createIngestActivities({ db: deps.db }),
     ...createTrainingActivities(deps),

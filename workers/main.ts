@@ -1,21 +1,41 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../config/env';
 import { createDb } from '../db/connect';
 import { initTensorFlow } from '../ml/backend';
 import { createLogger } from '../common/logger';
+import { freeLoopbackPort, startMetricsServer, WorkerMetrics } from './metrics';
 import { pipelineTaskQueue } from './task-queues';
+import { installWorkerRuntime } from './telemetry';
 import { createPipelineWorker } from './worker';
 
 /** Runs one pipeline worker until SIGINT/SIGTERM; `ecgflow worker` and the tests' child processes start this. */
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  const metricsOn = config.ECGFLOW_WORKER_METRICS_PORT !== 0;
+  // The SDK's core exports its metrics on a loopback port of its own; /metrics adds them to ours.
+  const sdkMetricsPort = metricsOn ? await freeLoopbackPort() : undefined;
+  installWorkerRuntime(logger, sdkMetricsPort);
+  const metrics = new WorkerMetrics();
+  let worker: Worker | undefined;
+  const metricsServer = metricsOn
+    ? await startMetricsServer({
+        host: config.ECGFLOW_WORKER_METRICS_HOST,
+        port: config.ECGFLOW_WORKER_METRICS_PORT,
+        metrics,
+        sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+        ready: () => worker?.getState() === 'RUNNING',
+        onError: (error) => logger.warn({ err: error }, 'worker metrics scrape incomplete'),
+      }).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`ECGFLOW_WORKER_METRICS_PORT: cannot listen on ${config.ECGFLOW_WORKER_METRICS_HOST}:${config.ECGFLOW_WORKER_METRICS_PORT} (${error.code ?? error.message}); choose another port, or 0 to turn the metrics off`);
+      })
+    : undefined;
   const { tf, backend } = await initTensorFlow(config.ECGFLOW_TF_BACKEND);
   const db = createDb(config.mysql);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const taskQueue = pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE);
   try {
-    const worker = await createPipelineWorker({
+    worker = await createPipelineWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
@@ -23,11 +43,14 @@ export async function runWorker(): Promise<void> {
       tf,
       backend,
       workflowBundlePath: config.ECGFLOW_WORKFLOW_BUNDLE,
+      metrics,
     });
-    logger.info({ taskQueue, backend, temporal: config.TEMPORAL_ADDRESS, database: config.mysql.database, pid: process.pid }, 'worker ready');
+    const metricsAt = metricsServer ? `http://${config.ECGFLOW_WORKER_METRICS_HOST}:${metricsServer.port}/metrics` : null;
+    logger.info({ taskQueue, backend, temporal: config.TEMPORAL_ADDRESS, database: config.mysql.database, pid: process.pid, metrics: metricsAt }, 'worker ready');
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    await metricsServer?.close();
     await connection.close();
     await db.destroy();
   }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
+import type { PipelineMetrics } from '../activities/metrics';
 import type { Database } from '../db/database';
 import type { TensorFlow } from '../ml/backend';
 import { createActivities } from './activities';
@@ -17,6 +18,8 @@ export interface PipelineWorkerOptions {
   backend: string;
   /** A prebuilt workflow bundle (see scripts/bundle-workflows.ts); bundles at start-up when absent. */
   workflowBundlePath?: string;
+  /** What scoring and training count; the worker process passes its Prometheus metrics. */
+  metrics?: PipelineMetrics;
 }
 
 export async function createPipelineWorker(options: PipelineWorkerOptions): Promise<Worker> {
@@ -29,7 +32,7 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     taskQueue: options.taskQueue,
     ...workflowSource,
     // The history archiver reads closed runs' histories through the worker's own connection.
-    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend, temporal: new Client({ connection: options.connection, namespace: options.namespace }) }),
+    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend, metrics: options.metrics, temporal: new Client({ connection: options.connection, namespace: options.namespace }) }),
     // Training and scoring are CPU-bound on two cores; more at once only thrashes.
     maxConcurrentActivityTaskExecutions: 2,
     // Heartbeats carry progress (epoch, loss, cursor) that the CLI shows; once a second is cheap.
