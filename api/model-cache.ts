@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs';
+import type * as tfTypes from '../ml/tf';
 import { LRUCache } from 'lru-cache';
 import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../activities/stored-model';
 import type { BackendPreference } from '../ml/backend';

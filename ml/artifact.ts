@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs';
+import type * as tfTypes from './tf';
 import type { TensorFlow } from './backend';
 
 /**

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf';
 
 export type TensorFlow = typeof tf;
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';

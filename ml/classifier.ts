@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs';
+import type * as tfTypes from './tf';
 import { captureArtifact, type ModelArtifact } from './artifact';
 import type { TensorFlow } from './backend';
 import { SAMPLES_PER_BEAT } from './beat';

@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs';
+import type * as tfTypes from './tf';
 import { loadModel, type ModelArtifact } from './artifact';
 import type { TensorFlow } from './backend';
 import { assertBeatMatrix, type BeatMatrix } from './matrix';

@@ -34,9 +34,9 @@ for f in libtensorflow_cc.so.2 libtensorflow_framework.so.2 include/tensorflow/c
   [ -e "$TF_DIR/$f" ] || { echo "setup-tfjs-node: $TF_DIR/$f is missing from the tensorflow wheel" >&2; exit 1; }
 done
 
-# tfjs-node requires exactly the @tensorflow/tfjs version it was released with; the project's copy
-# must be that one, or the backend would register with a second copy of tfjs-core.
-TFJS_VERSION="$(node -p 'require("@tensorflow/tfjs/package.json").version')"
+# tfjs-node requires exactly the TensorFlow.js version it was released with; the project's tfjs-core
+# must be that one, or the backend would register with a second copy of it.
+TFJS_VERSION="$(node -p 'require("@tensorflow/tfjs-core/package.json").version')"
 if [ ! -f "$PKG/package.json" ] || [ "$(node -p "require('$PKG/package.json').version")" != "$TFJS_VERSION" ]; then
   echo "installing @tensorflow/tfjs-node@$TFJS_VERSION without its download step..." >&2
   # --ignore-scripts reaches only the packages this adds (tfjs-node and its helpers); --no-save

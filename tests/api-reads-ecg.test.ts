@@ -1,4 +1,4 @@
-import type * as tfTypes from '@tensorflow/tfjs';
+import type * as tfTypes from '../ml/tf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactOfRow } from '../activities/stored-model';
 import { findModelByTag } from '../db/queries/models';

@@ -71,8 +71,8 @@ describe('dense classifier', () => {
     const model = await loadModel(tf, trained.artifact);
     const scorer = await createScorer(tf, trained.artifact, trained.normalisation, 0.5, 'model-output');
     const expected = tf.tidy(() => {
-      const x = tf.tensor2d(test.samples, [test.count, SAMPLES_PER_BEAT]).sub(trained.normalisation.min).div(trained.normalisation.max - trained.normalisation.min);
-      return (model.predict(x) as ReturnType<typeof tf.tensor2d>).reshape([-1]);
+      const x = tf.div(tf.sub(tf.tensor2d(test.samples, [test.count, SAMPLES_PER_BEAT]), trained.normalisation.min), trained.normalisation.max - trained.normalisation.min);
+      return tf.reshape(model.predict(x) as ReturnType<typeof tf.tensor2d>, [-1]);
     });
     const want = expected.dataSync();
     const got = scorer.score(test);

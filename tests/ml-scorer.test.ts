@@ -18,9 +18,9 @@ function randomBeats(count: number, seed: number): BeatMatrix {
 /** The reference computation, through model.predict and ordinary ops. */
 function predictScores(model: ReturnType<typeof buildAutoencoder>, beats: BeatMatrix): Float32Array {
   return tf.tidy(() => {
-    const x = tf.tensor2d(beats.samples, [beats.count, SAMPLES_PER_BEAT]).sub(normalisation.min).div(normalisation.max - normalisation.min);
+    const x = tf.div(tf.sub(tf.tensor2d(beats.samples, [beats.count, SAMPLES_PER_BEAT]), normalisation.min), normalisation.max - normalisation.min);
     const y = model.predict(x, { batchSize: 1024 }) as ReturnType<typeof tf.tensor2d>;
-    return y.sub(x).abs().mean(1);
+    return tf.mean(tf.abs(tf.sub(y, x)), 1);
   }).dataSync() as Float32Array;
 }
 
