@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/env';
-import { connectClient } from '../client/pipelines';
+import { connectClient } from '../client/connection';
 import { createDb } from '../db/connect';
 import type { Client } from '@temporalio/client';
 import { buildApp } from './app';

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { rowOfTrainedModel } from '../activities/stored-model';
 import { buildApp } from '../api/app';
-import { connectClient } from '../client/pipelines';
+import { connectClient } from '../client/connection';
 import { loadConfig } from '../config/env';
 import { createDb } from '../db/connect';
 import { migrateToLatest } from '../db/migrate';

@@ -2,7 +2,7 @@
 // it prints numbers and asserts only that the work was complete (every beat scored once).
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient } from '../client/connection';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { startScoring, startTraining } from '../client/pipelines';
@@ -67,10 +67,10 @@ try {
 
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
   const bundle = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, 'bench-workflow-bundle.js'));
-  const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createPipelineWorker({ connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, db, tf, backend, workflowBundlePath: bundle });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const workerConnection = await NativeConnection.connect(config.temporal.connection);
+  const worker = await createPipelineWorker({ connection: workerConnection, config, taskQueue, db, tf, backend, workflowBundlePath: bundle });
+  const client = await connectClient(config);
+  const connection = client.connection;
   const benchConfig = { ...config, ECGFLOW_TASK_QUEUE: taskQueue };
   await worker.runUntil(async () => {
     started = performance.now();

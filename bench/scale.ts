@@ -12,7 +12,7 @@
 //   BENCH_SCALE_CHUNK_SIZE, BENCH_SCALE_CONCURRENCY   scoreBatch's chunkSize and concurrency (default: its own)
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient } from '../client/connection';
 import { loadConfig } from '../config/env';
 import { initTensorFlow } from '../ml/backend';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
@@ -31,8 +31,8 @@ const config = loadConfig();
 const { tf, backend } = await initTensorFlow(config.ECGFLOW_TF_BACKEND);
 const seed = await trainSeedModel(tf, config);
 const bundle = await bundleWorkflows(path.join(config.ECGFLOW_DATA_DIR, 'bench-scale-workflow-bundle.js'));
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const client = await connectClient(config);
+const connection = client.connection;
 const suffix = randomBytes(3).toString('hex');
 console.log(
   `backend ${backend}; seed model held-out accuracy ${seed.metrics.accuracy.toFixed(4)}; sizes ${sizes.join(', ')}; workers ${workerCounts.join(', ')}; ` +

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { loadConfig, type Config } from '../config/env';
-import { connectClient } from '../client/pipelines';
+import { connectClient } from '../client/connection';
 import { createDb } from '../db/connect';
 import type { Database } from '../db/database';
 

@@ -1,6 +1,5 @@
 import {
   Client,
-  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
@@ -39,17 +38,6 @@ export function cliStartedBy(): StartedBy {
 /** The start option that records who started the run (workflows/audit.ts reads it back). */
 export function startedByMemo(startedBy: StartedBy): { memo: Record<string, unknown> } {
   return { memo: { [STARTED_BY_MEMO]: startedBy } };
-}
-
-export async function connectClient(config: Config): Promise<Client> {
-  try {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5s' });
-    return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  } catch (error) {
-    throw new PipelineStartError(
-      `Temporal is not reachable at ${config.TEMPORAL_ADDRESS} (${(error as Error).message}); run ecgflow services up`,
-    );
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeZone } from '../common/zoned-time';
+import { loadTemporalSettings, type TemporalSettings } from './temporal';
 
 /** The repository root, so default paths do not depend on the caller's working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -115,7 +116,8 @@ function refuseDefaultPassword(environment: 'development' | 'production', settin
   return settings;
 }
 
-export type Config = z.infer<typeof envSchema>;
+/** TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE are the resolved ones (a TEMPORAL_PROFILE may set them); `temporal` has the TLS and API key too. */
+export type Config = z.infer<typeof envSchema> & { temporal: TemporalSettings };
 
 export interface MysqlSettings {
   host: string;
@@ -172,7 +174,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  return parsed.data;
+  let temporal: TemporalSettings;
+  try {
+    temporal = loadTemporalSettings(env);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`);
+  }
+  return { ...parsed.data, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, temporal };
 }
 
 const ingestLimitSchema = z.object(ingestLimitSettings);

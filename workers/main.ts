@@ -32,12 +32,12 @@ export async function runWorker(): Promise<void> {
     : undefined;
   const { tf, backend } = await initTensorFlow(config.ECGFLOW_TF_BACKEND);
   const db = createDb(config.mysql);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(config.temporal.connection);
   const taskQueue = pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE);
   try {
     worker = await createPipelineWorker({
       connection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      config,
       taskQueue,
       db,
       tf,
@@ -46,7 +46,7 @@ export async function runWorker(): Promise<void> {
       metrics,
     });
     const metricsAt = metricsServer ? `http://${config.ECGFLOW_WORKER_METRICS_HOST}:${metricsServer.port}/metrics` : null;
-    logger.info({ taskQueue, backend, temporal: config.TEMPORAL_ADDRESS, database: config.mysql.database, pid: process.pid, metrics: metricsAt }, 'worker ready');
+    logger.info({ taskQueue, backend, temporal: config.temporal.address, temporalSecurity: config.temporal.security, namespace: config.temporal.namespace, database: config.mysql.database, pid: process.pid, metrics: metricsAt }, 'worker ready');
     await worker.run();
     logger.info('worker stopped');
   } finally {

@@ -1,17 +1,21 @@
 import { createRequire } from 'node:module';
-import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import type { PipelineMetrics } from '../activities/metrics';
+import { clientOn } from '../client/connection';
+import { dataConverterFor } from '../client/data-converter';
+import type { Config } from '../config/env';
 import type { Database } from '../db/database';
 import type { TensorFlow } from '../ml/backend';
 import { createActivities } from './activities';
+import { workerTracingOptions } from './tracing';
 
 const require = createRequire(import.meta.url);
 
 export interface PipelineWorkerOptions {
   connection: NativeConnection;
-  namespace: string;
+  /** The namespace, payload codec and tracing come from here, as for every client of this process. */
+  config: Config;
   taskQueue: string;
   db: Kysely<Database>;
   tf: TensorFlow;
@@ -28,11 +32,13 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     : { workflowsPath: require.resolve('../workflows/index.ts') };
   return Worker.create({
     connection: options.connection,
-    namespace: options.namespace,
+    namespace: options.config.temporal.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource,
+    dataConverter: dataConverterFor(options.config),
+    ...workerTracingOptions(options.config),
     // The history archiver reads closed runs' histories through the worker's own connection.
-    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend, metrics: options.metrics, temporal: new Client({ connection: options.connection, namespace: options.namespace }) }),
+    activities: createActivities({ db: options.db, tf: options.tf, backend: options.backend, metrics: options.metrics, temporal: clientOn(options.connection, options.config) }),
     // Training and scoring are CPU-bound on two cores; more at once only thrashes.
     maxConcurrentActivityTaskExecutions: 2,
     // Heartbeats carry progress (epoch, loss, cursor) that the CLI shows; once a second is cheap.

@@ -4,7 +4,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../config/env';
 import { createDb } from '../../db/connect';
 import { bundleWorkflows } from '../../scripts/bundle-workflows';
-import { connectClient } from '../../client/pipelines';
+import { connectClient } from '../../client/connection';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 
 declare module 'vitest' {

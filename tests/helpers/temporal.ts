@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { connectClient } from '../../client/connection';
 import { loadConfig, type Config } from '../../config/env';
 import { initTensorFlow } from '../../ml/backend';
 import { createPipelineWorker } from '../../workers/worker';
@@ -29,8 +30,7 @@ export async function startTestPipeline(t: TestDatabase, label: string, options:
   const taskQueue = `test-${label}-${runSuffix}`;
   const env = { ...t.env, ECGFLOW_TASK_QUEUE: taskQueue, ECGFLOW_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
   const config = loadConfig({ ...process.env, ...env });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = await connectClient(config);
   let stopWorker = async () => {};
   if (options.worker !== false) {
     if (!runtimeInstalled) {
@@ -38,10 +38,10 @@ export async function startTestPipeline(t: TestDatabase, label: string, options:
       runtimeInstalled = true;
     }
     const { tf, backend } = await initTensorFlow('wasm');
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const workerConnection = await NativeConnection.connect(config.temporal.connection);
     const worker = await createPipelineWorker({
       connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
+      config,
       taskQueue,
       db: t.db,
       tf,
@@ -63,7 +63,7 @@ export async function startTestPipeline(t: TestDatabase, label: string, options:
     tag: (name) => `${name}-${runSuffix}`,
     async stop() {
       await stopWorker();
-      await connection.close();
+      await client.connection.close();
     },
   };
 }

@@ -11,7 +11,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import { connectClient } from '../../client/connection';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
@@ -51,14 +52,14 @@ async function main(): Promise<void> {
   const t = await createTestDatabase('record');
   const tmp = await makeTempDir('record');
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = await connectClient(config);
+  const connection = client.connection;
   await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   const suffix = Date.now().toString(36);
   const taskQueue = `record-${suffix}`;
   const workerConfig = loadConfig({ ...process.env, ...t.env, ECGFLOW_TASK_QUEUE: taskQueue });
   const { tf, backend } = await initTensorFlow('wasm');
-  const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const workerConnection = await NativeConnection.connect(config.temporal.connection);
   const worker = await Worker.create({
     connection: workerConnection,
     namespace: config.TEMPORAL_NAMESPACE,
