@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/env';
+import type { TemporalSettings } from '../config/temporal';
 import { dataConverterFor } from './data-converter';
+import { tlsProblemOf } from './tls-diagnosis';
 import { clientInterceptorsFor } from './tracing';
 
 export class TemporalUnreachableError extends Error {
@@ -17,12 +19,33 @@ export async function connectClient(config: Config): Promise<Client> {
   try {
     connection = await Connection.connect({ ...config.temporal.connection, connectTimeout: '5s' });
   } catch (error) {
-    throw new TemporalUnreachableError(
-      `Temporal is not reachable at ${config.temporal.address} over ${config.temporal.security} (${(error as Error).message}); ` +
-        (config.temporal.security === 'plaintext' ? 'run ecgflow services up' : 'check TEMPORAL_TLS_* / TEMPORAL_API_KEY and that the server is up'),
-    );
+    throw await unreachable(config.temporal, error);
   }
   return clientOn(connection, config);
+}
+
+/** The error to show when a connection to Temporal (a client's or the worker's native one) failed. */
+export async function unreachable(settings: TemporalSettings, error: unknown): Promise<TemporalUnreachableError> {
+  return new TemporalUnreachableError(await unreachableMessage(settings, messageChain(error)));
+}
+
+/** Names the address, how the connection is secured and, when TLS is the problem, which certificate and setting. */
+async function unreachableMessage(settings: TemporalSettings, reason: string): Promise<string> {
+  const tlsProblem = await tlsProblemOf(settings, reason).catch(() => undefined);
+  if (tlsProblem) return `cannot connect to Temporal at ${settings.address} over ${settings.security}: ${tlsProblem} (${reason})`;
+  return (
+    `Temporal is not reachable at ${settings.address} over ${settings.security} (${reason}); ` +
+    (settings.security === 'plaintext' ? 'run ecgflow services up' : 'check TEMPORAL_TLS_* / TEMPORAL_API_KEY and that the server is up')
+  );
+}
+
+/** grpc-js puts the useful part ("13 INTERNAL: Received HTTP status code 400") in the cause. */
+function messageChain(error: unknown): string {
+  const messages: string[] = [];
+  for (let current = error; current instanceof Error && messages.length < 5; current = current.cause) {
+    if (!messages.some((m) => m.includes(current.message))) messages.push(current.message);
+  }
+  return messages.join(': ') || String(error);
 }
 
 /** A client over a connection opened elsewhere (the worker's, for the history archiver), with the same codec and interceptors. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeZone } from '../common/zoned-time';
 import { loadTemporalSettings, type TemporalSettings } from './temporal';
+import { mysqlTls, MysqlTlsConfigError, sslModeOfUrl, type MysqlSslMode, type MysqlTls, type MysqlTlsEnv } from './mysql-tls';
 
 /** The repository root, so default paths do not depend on the caller's working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +39,20 @@ const envSchema = z
       .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and underscores only, at most 64')
       .default('ecgflow'),
     MYSQL_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(8),
+    /** TLS to MySQL (config/mysql-tls.ts): on, verify-ca (authority checked, server name not) or off; unset: on when any MYSQL_SSL_* is set. */
+    MYSQL_SSL: z.preprocess(emptyAsUnset, z.enum(['off', 'on', 'verify-ca']).optional()),
+    /** PEM files, read at start-up: the authorities trusted for the server (unset: Node's public ones), and the client certificate and key for X509 (mTLS) users. */
+    MYSQL_SSL_CA: z.preprocess(emptyAsUnset, z.string().optional()),
+    MYSQL_SSL_CERT: z.preprocess(emptyAsUnset, z.string().optional()),
+    MYSQL_SSL_KEY: z.preprocess(emptyAsUnset, z.string().optional()),
+    /** false accepts any server certificate: refused unless ECGFLOW_ENV=development. */
+    MYSQL_SSL_REJECT_UNAUTHORIZED: z.preprocess(
+      emptyAsUnset,
+      z
+        .enum(['true', 'false', '1', '0'], { message: 'true or false' })
+        .transform((v) => v === 'true' || v === '1')
+        .optional(),
+    ),
     TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
@@ -126,9 +141,13 @@ export interface MysqlSettings {
   password: string;
   database: string;
   poolSize: number;
+  /** Unset: plaintext. */
+  tls?: MysqlTls;
 }
 
-function mysqlSettings(env: {
+export type { MysqlSslMode, MysqlTls };
+
+function mysqlSettings(env: MysqlTlsEnv & {
   DATABASE_URL?: string;
   MYSQL_HOST: string;
   MYSQL_PORT: number;
@@ -145,6 +164,7 @@ function mysqlSettings(env: {
       password: env.MYSQL_PASSWORD,
       database: env.MYSQL_DATABASE,
       poolSize: env.MYSQL_POOL_SIZE,
+      tls: tlsSettings(env, { name: env.MYSQL_HOST, setting: 'MYSQL_HOST' }),
     };
   }
   const url = new URL(env.DATABASE_URL);
@@ -160,7 +180,16 @@ function mysqlSettings(env: {
     password: decodeURIComponent(url.password),
     database,
     poolSize: env.MYSQL_POOL_SIZE,
+    tls: tlsSettings(env, { name: url.hostname, setting: "DATABASE_URL's host" }, url.searchParams),
   };
+}
+
+function tlsSettings(env: MysqlTlsEnv, host: { name: string; setting: string }, urlOptions?: URLSearchParams): MysqlTls | undefined {
+  try {
+    return mysqlTls(env, host, urlOptions && sslModeOfUrl(urlOptions));
+  } catch (error) {
+    throw error instanceof MysqlTlsConfigError ? new ConfigError(error.message) : error;
+  }
 }
 
 export class ConfigError extends Error {

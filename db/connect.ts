@@ -1,6 +1,6 @@
 import { Kysely, MysqlDialect } from 'kysely';
-import { createPool, type Connection, type PoolOptions } from 'mysql2';
-import type { MysqlSettings } from '../config/env';
+import { createPool, type Connection, type PoolOptions, type SslOptions } from 'mysql2';
+import type { MysqlSettings, MysqlTls } from '../config/env';
 import type { Database } from './database';
 
 export interface SessionLimits {
@@ -26,6 +26,22 @@ export function poolOptions(settings: MysqlSettings, limits: SessionLimits = {})
     bigNumberStrings: false,
     decimalNumbers: true,
     multipleStatements: false,
+    ...(settings.tls && { ssl: sslOptions(settings.tls) }),
+  };
+}
+
+/**
+ * mysql2 leaves the server's name unchecked unless asked (verifyIdentity), so a certificate any
+ * host got from the same authority would pass: it is asked whenever the settings want the name checked.
+ */
+export function sslOptions(tls: MysqlTls): SslOptions {
+  return {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    verifyIdentity: tls.verifyServerName,
+    minVersion: 'TLSv1.2',
   };
 }
 

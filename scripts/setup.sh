@@ -24,6 +24,18 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
 fi
 
+# tests/temporal-tls.test.ts puts Debian's nginx in front of the Temporal dev server to terminate
+# TLS and mTLS. The tests start nginx themselves on ports of their own: the system service the
+# package starts (on port 80) is stopped and kept from starting at boot.
+if [ ! -x /usr/sbin/nginx ]; then
+  echo "installing nginx (Debian package) for the Temporal TLS tests..." >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >&2
+  $SUDO service nginx stop >/dev/null 2>&1 || true
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then $SUDO systemctl disable --quiet nginx || true; fi
+fi
+
 # docker-compose.yml is validated by Debian's docker-compose (it parses without a Docker engine).
 bash docker/install-compose.sh || echo "docker-compose could not be installed; tests/docker-compose.test.ts will try again, then skip" >&2
 

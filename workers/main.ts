@@ -1,4 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { unreachable } from '../client/connection';
 import { loadConfig } from '../config/env';
 import { createDb } from '../db/connect';
 import { initTensorFlow } from '../ml/backend';
@@ -32,7 +33,9 @@ export async function runWorker(): Promise<void> {
     : undefined;
   const { tf, backend } = await initTensorFlow(config.ECGFLOW_TF_BACKEND);
   const db = createDb(config.mysql);
-  const connection = await NativeConnection.connect(config.temporal.connection);
+  const connection = await NativeConnection.connect(config.temporal.connection).catch(async (error: unknown) => {
+    throw await unreachable(config.temporal, error);
+  });
   const taskQueue = pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE);
   try {
     worker = await createPipelineWorker({
