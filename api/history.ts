@@ -1,6 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { isEncrypted, KEY_ID_METADATA } from '../client/payload-codec';
 
 // Turns a workflow's event history into a timeline a person can read: one entry per activity,
 // child workflow, timer, update or signal, with attempts, failures, durations and payloads
@@ -53,6 +54,8 @@ export function summarise(value: unknown, maxChars = MAX_STEP_CHARS): unknown {
 
 function decoded(payloads: Payloads | null | undefined, maxChars = MAX_STEP_CHARS): unknown {
   const values = (payloads?.payloads ?? []).map((p) => {
+    // Left sealed by decodeHistoryPayloads: no configured key opens it.
+    if (isEncrypted(p)) return `(encrypted with key id "${Buffer.from(p.metadata?.[KEY_ID_METADATA] ?? []).toString()}", which this process does not have)`;
     try {
       return defaultPayloadConverter.fromPayload(p);
     } catch {

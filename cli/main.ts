@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { action, decimal, failureText, integer, isoTime, unitList } from './program';
 import { registerApiCommands } from './register-api';
 import { registerAuditCommands } from './register-audit';
+import { registerCodecCommands } from './register-codec';
 import { registerDeployCommands } from './register-deploy';
 import { registerDriftCommands } from './register-drift';
 import { registerRegistryCommands } from './register-registry';
@@ -138,6 +139,7 @@ registerScheduleCommands(program);
 registerApiCommands(program);
 registerDeployCommands(program);
 registerAuditCommands(program);
+registerCodecCommands(program);
 
 function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -1,5 +1,6 @@
-import { defaultPayloadConverter, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { Payload, Workflow } from '@temporalio/common';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 
 /**
  * Waits for a workflow's result. On a terminal it shows progress read from the running workflow;
@@ -51,6 +52,10 @@ export function failureMessage(error: unknown): string {
 export async function pendingActivityDetails(handle: WorkflowHandle): Promise<unknown> {
   const description = await handle.describe();
   const payloads = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads;
-  const first = payloads?.[0];
-  return first ? defaultPayloadConverter.fromPayload(first) : undefined;
+  return heartbeatValue(handle, payloads?.[0]);
+}
+
+/** describe() leaves heartbeat details as they are stored: through the client's codec (decrypting them) first. */
+export async function heartbeatValue(handle: WorkflowHandle, payload: Payload | null | undefined): Promise<unknown> {
+  return payload ? ((await decodeOptionalSinglePayload(handle.client.options.loadedDataConverter, payload)) ?? undefined) : undefined;
 }

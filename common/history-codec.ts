@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { decode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { visit, walkGetWorkflowExecutionHistoryResponse } from '@temporalio/common/lib/internal-non-workflow/payload-visitor';
 import proto from '@temporalio/proto';
 
 // How an archived history is kept: Temporal's protobuf JSON (the format `temporal workflow show
@@ -31,6 +34,29 @@ export function decodeHistory(bytes: Buffer): proto.temporal.api.history.v1.Hist
   // the wire format gives exactly what fetchHistory() would have.
   const History = proto.temporal.api.history.v1.History;
   return History.decode(History.encode(History.fromObject(parsed)).finish());
+}
+
+/**
+ * The history with its payloads passed through the codecs (decrypted when ECGFLOW_PAYLOAD_KEYS is
+ * set), in place, for display: the archive keeps the bytes exactly as Temporal returned them, as
+ * evidence. A payload no codec can open (its key is no longer listed) stays as it was, so one
+ * unreadable payload does not hide the rest of the run. Search attributes are never encoded.
+ */
+export async function decodeHistoryPayloads<H extends History>(history: H, codecs: readonly PayloadCodec[]): Promise<H> {
+  if (codecs.length === 0) return history;
+  const decodeOrKeep = async (payloads: Payload[]): Promise<Payload[]> => {
+    try {
+      return await decode([...codecs], payloads);
+    } catch {
+      return payloads.length === 1 ? payloads : Promise.all(payloads.map(async (p) => (await decodeOrKeep([p]))[0]!));
+    }
+  };
+  await visit({ history }, walkGetWorkflowExecutionHistoryResponse, {
+    transformPayload: async (payload) => (await decodeOrKeep([payload]))[0]!,
+    transformPayloads: decodeOrKeep,
+    skipSearchAttributes: true,
+  });
+  return history;
 }
 
 export function sha256Of(bytes: Buffer): Buffer {

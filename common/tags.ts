@@ -1,4 +1,8 @@
-/** Model tags become parts of workflow ids and CLI arguments, so they are kept to a safe alphabet. */
+/**
+ * Model tags become parts of workflow ids, search attributes and CLI arguments, so they are kept to a
+ * safe alphabet. Those are stored and indexed in clear, beyond the payload codec's reach: a tag is a
+ * business key (`baseline-2026-03`), never a patient's or a person's name or any other personal data.
+ */
 export const MODEL_TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class TagError extends Error {

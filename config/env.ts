@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isTimeZone } from '../common/zoned-time';
 import { loadTemporalSettings, type TemporalSettings } from './temporal';
 import { mysqlTls, MysqlTlsConfigError, sslModeOfUrl, type MysqlSslMode, type MysqlTls, type MysqlTlsEnv } from './mysql-tls';
+import { PAYLOAD_KEY_ID_PATTERN, parsePayloadKeys, payloadKeySettingsProblem, type PayloadKeys } from './payload-keys';
 
 /** The repository root, so default paths do not depend on the caller's working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +65,23 @@ const envSchema = z
       .default(path.resolve(projectRoot, '../shared/data/ecg5000/ecg5000-dev.csv')),
     ECGFLOW_WORKFLOW_BUNDLE: z.string().min(1).optional(),
     ECGFLOW_TF_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+    /** The payload codec's keys, `keyId:base64-of-32-bytes` comma-separated: each may decrypt (client/payload-codec.ts). Unset: payloads are not encrypted. */
+    ECGFLOW_PAYLOAD_KEYS: z.preprocess(emptyAsUnset, z.string().transform(payloadKeysOrIssue).optional()),
+    /** The key of ECGFLOW_PAYLOAD_KEYS that encrypts; moving it to a new key (the old one still listed) rotates keys. */
+    ECGFLOW_PAYLOAD_KEY_ID: z.preprocess(emptyAsUnset, z.string().regex(PAYLOAD_KEY_ID_PATTERN, "1-64 letters, digits, '.', '_' or '-'").optional()),
+    /** `ecgflow codec-server`, the Temporal Web UI's codec endpoint, listens here. */
+    ECGFLOW_CODEC_HOST: z.preprocess(emptyAsUnset, z.string().min(1).default('127.0.0.1')),
+    ECGFLOW_CODEC_PORT: z.preprocess(emptyAsUnset, port.default(8089)),
+    /** When set, the codec endpoint answers only `Authorization: Bearer <this token>`; required in production off loopback. */
+    ECGFLOW_CODEC_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16, 'at least 16 characters').regex(/^\S+$/, 'no spaces').optional()),
+    /**
+     * Only where something else keeps strangers out of ECGFLOW_CODEC_HOST without a token: a container
+     * listening on 0.0.0.0 whose port is published on the host's loopback only (docker-compose.yml).
+     */
+    ECGFLOW_CODEC_ONLY_LOOPBACK_PUBLISHED: z.preprocess(
+      emptyAsUnset,
+      z.enum(['true', 'false', '1', '0'], { message: 'true or false' }).default('false').transform((v) => v === 'true' || v === '1'),
+    ),
     /** The worker's Prometheus /metrics (SDK, pipeline and process metrics) and /healthz, /readyz listen here; 0 turns them off. */
     ECGFLOW_WORKER_METRICS_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(9464)),
     /** Where the worker's metrics port listens: loopback by default, 0.0.0.0 in a container. */
@@ -118,7 +136,25 @@ const envSchema = z
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
   })
+  .superRefine(checkPayloadKeySettings)
   .transform((env) => ({ ...env, mysql: refuseDefaultPassword(env.ECGFLOW_ENV, mysqlSettings(env)) }));
+
+function payloadKeysOrIssue(text: string, context: z.RefinementCtx): PayloadKeys {
+  try {
+    return parsePayloadKeys(text);
+  } catch (error) {
+    context.addIssue({ code: z.ZodIssueCode.custom, message: (error as Error).message });
+    return z.NEVER;
+  }
+}
+
+/** The key id must name one of the keys, and neither setting makes sense alone. */
+function checkPayloadKeySettings(env: { ECGFLOW_PAYLOAD_KEYS?: PayloadKeys; ECGFLOW_PAYLOAD_KEY_ID?: string }, context: z.RefinementCtx): void {
+  // A key list that did not parse has its own issue already; its placeholder is no Map.
+  if (env.ECGFLOW_PAYLOAD_KEYS !== undefined && !(env.ECGFLOW_PAYLOAD_KEYS instanceof Map)) return;
+  const problem = payloadKeySettingsProblem(env.ECGFLOW_PAYLOAD_KEYS, env.ECGFLOW_PAYLOAD_KEY_ID);
+  if (problem) context.addIssue({ code: z.ZodIssueCode.custom, path: [problem.setting], message: problem.message });
+}
 
 /** Passwords that ship in this repository's examples and local set-up: anyone can read them. */
 export const KNOWN_DEFAULT_PASSWORDS: readonly string[] = ['', 'ecgflow', 'change-me'];

@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 // The search attributes the workflows set and the API lists runs by. They must be registered on the
-// server first (scripts/services.sh up does it): a workflow task fails on an unknown one.
+// server first (scripts/services.sh up does it): a workflow task fails on an unknown one. They are
+// indexed in clear, beyond the payload codec: business keys only, never free text a person typed.
 
 /** The model a run trains, scores with, promotes or checks. */
 export const MODEL_TAG = defineSearchAttributeKey('ModelTag', SearchAttributeType.KEYWORD);

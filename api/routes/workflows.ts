@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { parseStartedByFilter, STARTED_BY_KINDS, startedByOfRun, type StartedByFilter } from '../../common/started-by';
 import { findWorkflowRun, listWorkflowRuns, startedByOfRow, type WorkflowRunRow, type WorkflowRunStatus } from '../../db/queries/workflow-runs';
 import { findArchivedHistory } from '../../db/queries/workflow-histories';
-import { decodeHistory, sha256Of } from '../../common/history-codec';
+import { decodeHistory, decodeHistoryPayloads, sha256Of } from '../../common/history-codec';
 import { DATA_DATE, MODEL_TAG, STAGE } from '../../workflows/search-attributes';
 import { HttpError } from '../errors';
 import { historyTimeline, summarise } from '../history';
@@ -151,6 +151,8 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
         ({ runId, history } = await archivedHistory(deps, request.params.id, request.query.runId));
         source = 'archive';
       }
+      // Encrypted payloads are decrypted for the reader, the raw view too; the archive keeps them sealed.
+      await decodeHistoryPayloads(history, client.options.loadedDataConverter.payloadCodecs);
       void reply.header('x-history-source', source);
       // Temporal's own history, as protobuf JSON: int64s as strings, enums by name, payloads base64.
       // Sent as bytes so the route's serializer leaves it alone; the typed reply expects an object, hence the cast.

@@ -1,10 +1,10 @@
-import { defaultPayloadConverter, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TrainedModelSummary, TrainProgress } from '../../activities/training';
 import { startTraining } from '../../client/pipelines';
 import type { TrainModelInput } from '../../workflows/trainModel';
 import type { CliContext } from '../context';
 import { fixed, printResult, table } from '../output';
-import { waitForResult } from '../wait';
+import { heartbeatValue, waitForResult } from '../wait';
 
 export async function runTrain(ctx: CliContext, input: TrainModelInput, json: boolean): Promise<void> {
   const client = await ctx.temporal();
@@ -19,10 +19,8 @@ export async function runTrain(ctx: CliContext, input: TrainModelInput, json: bo
 /** The heartbeats of every candidate training now: several train in parallel. */
 export async function candidatesInProgress(handle: WorkflowHandle): Promise<Partial<TrainProgress>[]> {
   const description = await handle.describe();
-  return (description.raw.pendingActivities ?? []).flatMap((activity) => {
-    const first = activity.heartbeatDetails?.payloads?.[0];
-    return first ? [defaultPayloadConverter.fromPayload(first) as Partial<TrainProgress>] : [];
-  });
+  const progress = await Promise.all((description.raw.pendingActivities ?? []).map((activity) => heartbeatValue(handle, activity.heartbeatDetails?.payloads?.[0])));
+  return progress.filter((p) => p !== undefined) as Partial<TrainProgress>[];
 }
 
 export function describeProgress(tag: string, progress: Partial<TrainProgress>[]): string {
