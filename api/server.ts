@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/env';
 import { connectClient } from '../client/connection';
+import { shutdownTracing, startTracing } from '../common/tracing';
 import { createDb } from '../db/connect';
 import type { Client } from '@temporalio/client';
 import { buildApp } from './app';
@@ -10,6 +11,8 @@ import { buildMetricsApp } from './routes/metrics';
 /** Serves the API until SIGINT/SIGTERM; `ecgflow api` runs this. Logs are JSON with request ids. */
 export async function runApi(): Promise<void> {
   const config = loadConfig();
+  // Before the first client, so the API's spans carry its own service name.
+  startTracing(config, 'ecgflow-api');
   // Every API query runs under a time limit, and requests beyond the pool's queue are refused at once (503).
   const db = createDb(config.mysql, { statementTimeoutMs: config.API_STATEMENT_TIMEOUT_MS, queueLimit: config.API_DB_QUEUE_LIMIT });
   let client: Promise<Client> | undefined;
@@ -32,6 +35,7 @@ export async function runApi(): Promise<void> {
     await app.close();
     await db.destroy();
     if (client) await (await client.catch(() => undefined))?.connection.close();
+    await shutdownTracing();
     process.exit(0);
   };
   process.once('SIGINT', () => void close());

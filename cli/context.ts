@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { loadConfig, type Config } from '../config/env';
 import { connectClient } from '../client/connection';
+import { shutdownTracing } from '../common/tracing';
 import { createDb } from '../db/connect';
 import type { Database } from '../db/database';
 
@@ -24,5 +25,7 @@ export class CliContext {
   async close(): Promise<void> {
     await this.db?.destroy();
     await this.client?.connection.close();
+    // The command's spans (workflow starts, signals) wait in a batch; send them before the process exits.
+    await shutdownTracing();
   }
 }

@@ -28,6 +28,11 @@ const ingestLimitSettings = {
   INGEST_XLSX_MAX_SHARED_STRINGS_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 2),
 };
 
+/** An OTLP/HTTP endpoint: http(s) only, since the exporter speaks OTLP over HTTP (no grpc://). */
+const otlpUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'an http:// or https:// URL, e.g. http://127.0.0.1:4318 (OTLP over HTTP)');
+
 const envSchema = z
   .object({
     DATABASE_URL: z.string().url().optional(),
@@ -128,6 +133,12 @@ const envSchema = z
     ECGFLOW_ENV: z.enum(['development', 'production']).default('development'),
     ...ingestLimitSettings,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Traces go to this OpenTelemetry collector (OTLP over HTTP, its /v1/traces); unset: tracing off and no OpenTelemetry SDK started. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyAsUnset, otlpUrl.optional()),
+    /** The full traces URL, in place of OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyAsUnset, otlpUrl.optional()),
+    /** The spans' service.name; unset: ecgflow-worker, ecgflow-api or ecgflow-cli after the process. */
+    OTEL_SERVICE_NAME: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
     // Defaults of `ecgflow schedule apply`: when the daily pipeline runs, and whether severe drift retrains.
     ECGFLOW_SCHEDULE_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM on a 24-hour clock').default('02:00'),
     ECGFLOW_SCHEDULE_TZ: z.string().refine(isTimeZone, 'an IANA time zone, e.g. UTC or Europe/Berlin').default('UTC'),

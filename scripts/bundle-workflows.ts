@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_TRACING_INTERCEPTORS } from '../workers/tracing';
 
 const require = createRequire(import.meta.url);
 
@@ -9,6 +10,9 @@ const require = createRequire(import.meta.url);
 export async function bundleWorkflows(outputPath: string): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows/index.ts'),
+    // Always in: tracing is switched on where a worker runs, after the bundle was made. With it off
+    // the worker discards the workflows' spans (workers/tracing.ts).
+    workflowInterceptorModules: [WORKFLOW_TRACING_INTERCEPTORS],
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   await mkdir(path.dirname(outputPath), { recursive: true });

@@ -13,6 +13,7 @@ import { ingestEcg5000Head, pollUntilClosed } from './helpers/api-workflows';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { runCli } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+import { DISCARD_WORKFLOW_SPANS } from '../workers/tracing';
 
 // Self-hosted Temporal drops a closed run's history after the namespace's retention. The archiver
 // copies every closed run's history into MySQL first; once Temporal has lost the run, the history
@@ -117,7 +118,7 @@ describe("closed runs' histories are archived in MySQL and outlive Temporal's co
   it('keeps a history the replayer accepts: the archive is the whole history, not a summary', async () => {
     const kept = (await archiveRows()).find((r) => r.workflow_id === trainedId)!;
     const history = historyFromJSON(JSON.parse(gunzipSync(kept.history!).toString()));
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, trainedId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: DISCARD_WORKFLOW_SPANS }, history, trainedId)).resolves.toBeUndefined();
   });
 
   it('answers GET /workflows/{id}/history and raw=1 from the archive once Temporal has deleted the run, with the same timeline', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { DISCARD_WORKFLOW_SPANS } from '../workers/tracing';
 
 // Runs live for days (a retraining waits for approval), so a deploy meets histories that older
 // code wrote. Every recorded set (tests/replay/record-histories.ts) must replay on today's
@@ -38,7 +39,7 @@ describe('recorded workflow histories replay on the current workflow code', () =
 
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: DISCARD_WORKFLOW_SPANS }, histories)) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/env';
 import { createDb } from '../db/connect';
 import { initTensorFlow } from '../ml/backend';
 import { createLogger } from '../common/logger';
+import { shutdownTracing, startTracing } from '../common/tracing';
 import { freeLoopbackPort, startMetricsServer, WorkerMetrics } from './metrics';
 import { pipelineTaskQueue } from './task-queues';
 import { installWorkerRuntime } from './telemetry';
@@ -12,6 +13,8 @@ import { createPipelineWorker } from './worker';
 /** Runs one pipeline worker until SIGINT/SIGTERM; `ecgflow worker` and the tests' child processes start this. */
 export async function runWorker(): Promise<void> {
   const config = loadConfig();
+  // Before any client, so the process's spans carry the worker's service name.
+  startTracing(config, 'ecgflow-worker');
   const logger = createLogger(config.LOG_LEVEL);
   const metricsOn = config.ECGFLOW_WORKER_METRICS_PORT !== 0;
   // The SDK's core exports its metrics on a loopback port of its own; /metrics adds them to ours.
@@ -56,5 +59,7 @@ export async function runWorker(): Promise<void> {
     await metricsServer?.close();
     await connection.close();
     await db.destroy();
+    // Last: the spans of the final workflow tasks and activities are still in the batch.
+    await shutdownTracing();
   }
 }
