@@ -91,6 +91,12 @@ const envSchema = z
     ECGFLOW_WORKER_METRICS_PORT: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(65535).default(9464)),
     /** Where the worker's metrics port listens: loopback by default, 0.0.0.0 in a container. */
     ECGFLOW_WORKER_METRICS_HOST: z.preprocess(emptyAsUnset, z.string().min(1).default('127.0.0.1')),
+    /**
+     * How long a stopping worker (SIGTERM, SIGINT) lets running activities go on before cancelling
+     * them (workers/worker.ts); keep it under the time the supervisor waits before SIGKILL
+     * (docker-compose.yml: the worker's stop_grace_period).
+     */
+    ECGFLOW_WORKER_SHUTDOWN_GRACE_MS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(3_600_000).default(20_000)),
     API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(8080),
     /** Largest request body of every route but the upload; larger ones get 413 before they are read. */

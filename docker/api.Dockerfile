@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The HTTP API with the review and monitoring pages (service `api`). The TypeScript sources run
 # through tsx exactly as in development and in the tests; the pages are built here with Vite.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22, the maintained LTS line (20 left maintenance in April 2026); the code still runs on >=20.12.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # Production dependencies, exactly the lock's (`npm ci`: it holds every platform's optional swc,
 # rollup and esbuild packages).

@@ -2,7 +2,8 @@
 # The pipeline worker (service `worker`, scaled with --scale worker=N) and the one-shot `setup` job.
 # The TypeScript sources run through tsx exactly as in development and in the tests; only the
 # dependencies and the workflow bundle are prepared at build time.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22, the maintained LTS line (20 left maintenance in April 2026); the code still runs on >=20.12.
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # Production dependencies, exactly the lock's (`npm ci`: it holds every platform's optional swc,
 # rollup and esbuild packages).

@@ -43,5 +43,13 @@ export async function createPipelineWorker(options: PipelineWorkerOptions): Prom
     maxConcurrentActivityTaskExecutions: 2,
     // Heartbeats carry progress (epoch, loss, cursor) that the CLI shows; once a second is cheap.
     maxHeartbeatThrottleInterval: '1 second',
+    // A stopping worker (a deploy's SIGTERM) polls no more but lets running activities go on and
+    // heartbeat for this long, so a short one finishes here. After it the SDK cancels them: one
+    // that accepts (training, ingest and the history archiver check at their heartbeats) ends its
+    // attempt as a WorkerShutdown failure carrying its last heartbeat, and Temporal retries it on
+    // another worker after its retry interval. One that runs on (a scoring chunk) is abandoned
+    // at the supervisor's SIGKILL and retried once its heartbeat timeout passes, resuming from its
+    // last heartbeat (scoring's cursor). Hence shorter than compose's stop_grace_period.
+    shutdownGraceTime: options.config.ECGFLOW_WORKER_SHUTDOWN_GRACE_MS,
   });
 }
