@@ -69,10 +69,20 @@ async function tryNative(): Promise<string | null> {
   if (!tf.findBackendFactory('tensorflow')) return `${NATIVE_PACKAGE} registered no backend with this copy of TensorFlow.js`;
   try {
     await activate('tensorflow');
+    multiplyOnce();
   } catch (error) {
     return (error as Error).message;
   }
   return null;
+}
+
+/**
+ * A backend can load and still fail at its first op: tfjs-node 4.22 calls util.isNullOrUndefined,
+ * which Node 23 removed, so on Node 24 it registers and then throws on every kernel.
+ */
+function multiplyOnce(): void {
+  const product = tf.tidy(() => tf.mul(tf.tensor1d([2]), tf.tensor1d([3])).dataSync()[0]);
+  if (product !== 6) throw new Error(`the backend computed 2 × 3 = ${product}`);
 }
 
 async function activateWasm(): Promise<void> {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on the real services: installs what is missing, starts MariaDB and the
-# Temporal dev server, type-checks, runs every test (each file gets a fresh database), then the
-# chaos suite, which kills workers, MariaDB, Temporal and the API on purpose.
+# Temporal dev server, type-checks, runs every test (each file gets a fresh database), the core
+# workflow tests again under Node 22, then the chaos suite, which kills workers, MariaDB, Temporal
+# and the API on purpose. With arguments (vitest's filters) it runs only the main pass.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -9,5 +10,24 @@ scripts/setup.sh
 scripts/services.sh up
 npm run --silent typecheck
 npx vitest run "$@"
+
+# Node 22 and 24 are the supported LTS lines; the core workflow tests (workflows, replay, the CLI)
+# run again under Node 22 from scripts/node22.sh, unless this machine's own Node already is 22.
+# Its bin/ leads PATH, so the workers and CLI processes the tests spawn run on it as well.
+core_tests_on_node22() {
+  local node22 bin version
+  node22="$(bash scripts/node22.sh)"
+  bin="$(dirname "$node22")"
+  version="$(PATH="$bin:$PATH" node --version)"
+  case "$version" in
+    v22.*) ;;
+    *) echo "test.sh: scripts/node22.sh gave Node $version, not 22" >&2; exit 1 ;;
+  esac
+  echo "core workflow tests on Node $version (this machine's own Node is $(node --version))"
+  PATH="$bin:$PATH" TEST_NODE_MAJOR=22 node node_modules/vitest/vitest.mjs run \
+    tests/workflow-*.test.ts tests/replay.test.ts tests/cli.test.ts tests/node-version.test.ts
+}
+if [ $# -eq 0 ] && [[ "$(node --version)" != v22.* ]]; then core_tests_on_node22; fi
+
 # The fault-injection suite runs on its own MariaDB and Temporal server (they are killed on purpose).
 if [ $# -eq 0 ]; then bash scripts/chaos.sh; fi
