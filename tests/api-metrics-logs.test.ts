@@ -1,22 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../db/queries/api-keys';
 import { seedAuditRows } from './helpers/audit-seed';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { CLI, killHard } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+import { freePort } from './helpers/ports';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('`ecgflow api` logs: JSON lines with request and workflow ids, never a key', () => {
   const metricsToken = 'metrics-token-THAT-MUST-NEVER-BE-LOGGED';

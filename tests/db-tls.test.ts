@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/env';
+import { loadConfig, projectRoot } from '../config/env';
 import { createDb } from '../db/connect';
 import { MIGRATION_NAMES, migrateToLatest } from '../db/migrate';
 import { runCli } from './helpers/processes';
@@ -15,8 +16,14 @@ import { signServerCertificate, startTlsMariaDb, type TlsMariaDb } from './helpe
  * certificate, all reached through loadConfig → createDb as the processes do.
  */
 
-/** What README "External MySQL 8 with TLS" tells an operator to grant the app user: migrations must run with no more. */
-const APP_GRANTS = 'SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES';
+/** What README "External MySQL 8 with TLS" tells an operator to grant the app user, read from it: migrations must run with no more. */
+const APP_GRANTS = readmeGrants();
+
+function readmeGrants(): string {
+  const grant = /^GRANT ([A-Z, ]+) ON ecgflow\.\* TO 'ecgflow'/m.exec(readFileSync(path.join(projectRoot, 'README.md'), 'utf8'));
+  if (!grant) throw new Error('README.md no longer lists the GRANT for the app user (section "External MySQL 8 with TLS")');
+  return grant[1]!.trim();
+}
 
 interface TestUser {
   name: string;

@@ -2,7 +2,6 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +23,7 @@ import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { killHard } from './helpers/processes';
 import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+import { freePort } from './helpers/ports';
 
 // The deployment files, read the way Docker reads them: docker-compose.yml through Debian's
 // docker-compose (`config` parses and interpolates without a Docker engine), the Dockerfiles through
@@ -786,13 +786,3 @@ describe('the health checks of the worker and API images, on the real services',
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { CLI } from '../../helpers/processes';
 import { CHAOS_ENV } from './chaos-env';
+export { freePort } from '../../helpers/ports';
 
 /** Starts the real `ecgflow api` process on the chaos servers; resolves once it logs "api ready". */
 export async function spawnApi(env: Record<string, string>, port: number, label: string): Promise<ChildProcess> {
@@ -43,14 +43,3 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promis
   });
 }
 
-/** A port nothing listens on right now, for an API that must come back on the same address. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
