@@ -5,18 +5,18 @@ import type { Database, ModelRow } from '../db/database';
 import { readBaselineProfile, readBeatsPage, storeBaselineProfile, upsertDriftReport, type ProfiledBeatRow } from '../db/queries/drift';
 import type { TimeWindow } from '../db/queries/ecg';
 import { findModelById } from '../db/queries/models';
-import type { TensorFlow } from '../ml/backend';
+import type { TensorFlow } from '../ml/tf/backend';
 import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
-import { compareWithBaseline, psiBand, type DriftMeasurement } from '../ml/drift';
-import { BaselineBuilder, parseBaselineProfile } from '../ml/drift-baseline';
-import { resolveDriftPolicy } from '../ml/drift-policy';
-import { priorityOfHash, type BaselineProfile } from '../ml/drift-profile';
-import { WindowProfiler, type WindowProfileState } from '../ml/drift-window';
+import { compareWithBaseline, psiBand, type DriftMeasurement } from '../ml/drift/verdict';
+import { BaselineBuilder, parseBaselineProfile } from '../ml/drift/baseline';
+import { resolveDriftPolicy } from '../ml/drift/policy';
+import { priorityOfHash, type BaselineProfile } from '../ml/drift/profile';
+import { WindowProfiler, type WindowProfileState } from '../ml/drift/window';
 import type { BeatMatrix } from '../ml/matrix';
-import { createScorer, type Scorer } from '../ml/scorer';
+import { createScorer, type Scorer } from '../ml/tf/scorer';
 import type { DriftPolicy } from '../workflows/contracts';
 import { permanent, workflowRunOf } from './errors';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from './stored-model';
+import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
 
 export interface DriftDeps {
   db: Kysely<Database>;

@@ -6,14 +6,14 @@ import { readLabelledBeats, type LabelledBeatRow, type LabelSnapshot } from '../
 import { findModelByTag } from '../db/queries/models';
 import { findProductionModel } from '../db/queries/registry';
 import { applyRetrainDecision } from '../db/queries/retrain-decisions';
-import type { TensorFlow } from '../ml/backend';
+import type { TensorFlow } from '../ml/tf/backend';
 import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
-import { evaluate, type Metrics } from '../ml/metrics';
-import { createScorer } from '../ml/scorer';
+import { evaluate, type Metrics } from '../ml/planning/metrics';
+import { createScorer } from '../ml/tf/scorer';
 import { isTestKey } from '../ml/split';
 import { permanent, workflowRunOf } from './errors';
 import { refusalsArePermanent, stageChangeOf, type StageChange } from './registry';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from './stored-model';
+import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
 
 export interface OpenDayRange {
   from?: string;

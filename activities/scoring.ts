@@ -5,12 +5,12 @@ import type { Database } from '../db/database';
 import { findDefaultModel, findModelById, findModelByTag } from '../db/queries/models';
 import { countRunPredictions, hasPredictionsBetween, insertNewPredictions, upsertPredictions, type ScoredPage } from '../db/queries/predictions';
 import { planIdChunks, readBeatsToScore, type BeatToScore, type IdChunk } from '../db/queries/scoring';
-import type { TensorFlow } from '../ml/backend';
-import { createScorer, type Scorer } from '../ml/scorer';
+import type { TensorFlow } from '../ml/tf/backend';
+import { createScorer, type Scorer } from '../ml/tf/scorer';
 import { beatMatrixOfBlobs } from '../ml/scorer-input';
 import { permanent, workflowRunOf } from './errors';
 import { noPipelineMetrics, type PipelineMetrics } from './metrics';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from './stored-model';
+import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
 
 export interface ScoringDeps {
   db: Kysely<Database>;

@@ -1,5 +1,5 @@
 import { CancelledFailure } from '@temporalio/activity';
-import type { BatchProgress, TrainingCallbacks } from '../ml/training-progress';
+import type { BatchProgress, TrainingCallbacks } from '../ml/tf/training-progress';
 
 /** Heartbeat details of trainCandidate, read by the CLI for its progress line. */
 export interface TrainProgress {

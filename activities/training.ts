@@ -4,8 +4,8 @@ import { validateModelTag } from '../common/tags';
 import type { Database } from '../db/database';
 import { clearUnfinishedRun, findCandidate, markSelected, upsertCandidate, type NewCandidate } from '../db/queries/candidates';
 import { findModelByTag, findModelOwner, saveModel } from '../db/queries/models';
-import { trainAutoencoder } from '../ml/autoencoder';
-import type { TensorFlow } from '../ml/backend';
+import { trainAutoencoder } from '../ml/tf/autoencoder';
+import type { TensorFlow } from '../ml/tf/backend';
 import {
   hyperparametersOf,
   type AutoencoderCandidateSpec,
@@ -15,15 +15,15 @@ import {
   type ClassifierCandidateSpec,
   type SelectionMetric,
   type SplitSettings,
-} from '../ml/candidates';
-import { trainClassifier } from '../ml/classifier';
-import { evaluate, type Metrics } from '../ml/metrics';
-import { createScorer } from '../ml/scorer';
-import { chooseThreshold, type ValidationThresholdRule } from '../ml/threshold';
-import type { TrainingCallbacks } from '../ml/training-progress';
+} from '../ml/planning/candidates';
+import { trainClassifier } from '../ml/tf/classifier';
+import { evaluate, type Metrics } from '../ml/planning/metrics';
+import { createScorer } from '../ml/tf/scorer';
+import { chooseThreshold, type ValidationThresholdRule } from '../ml/planning/threshold';
+import type { TrainingCallbacks } from '../ml/tf/training-progress';
 import { permanent, workflowRunOf } from './errors';
 import { noPipelineMetrics, type PipelineMetrics } from './metrics';
-import { artifactOfRow, rowOfTrainedModel, scoreOutputOfKind, type StorableModel } from './stored-model';
+import { artifactOfRow, rowOfTrainedModel, scoreOutputOfKind, type StorableModel } from '../db/stored-model';
 import { trainingHeartbeats, type TrainingHeartbeatOptions, type TrainProgress } from './training-heartbeat';
 import { takeLabelSnapshot } from '../db/queries/ecg';
 import {

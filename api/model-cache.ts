@@ -1,9 +1,9 @@
-import type * as tfTypes from '../ml/tf';
+import type * as tfTypes from '../ml/tf/tfjs';
 import { LRUCache } from 'lru-cache';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../activities/stored-model';
-import type { BackendPreference } from '../ml/backend';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
-import { loadModel } from '../ml/artifact';
+import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
+import type { BackendPreference } from '../ml/tf/backend';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
+import { loadModel } from '../ml/tf/artifact';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
 import type { MinMax } from '../ml/normalise';
 import { normaliseInto } from '../ml/normalise';

@@ -7,7 +7,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { STARTED_BY_MEMO, startedByOfMemo, type StartedBy } from '../common/started-by';
 import type { Config } from '../config/env';
-import { pipelineTaskQueue } from '../workers/task-queues';
+import { pipelineTaskQueue } from '../common/task-queues';
 import { HttpError } from './errors';
 
 // The API starts work and answers at once; unlike the CLI (which joins a run in flight), a second

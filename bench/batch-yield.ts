@@ -5,11 +5,11 @@
 // on a machine busy with other work), and what a bare yield costs beside a batch.
 //   node --import tsx bench/batch-yield.ts [batchSize=16] [rounds=5] [kind=autoencoder|classifier]
 import { trainingHeartbeats } from '../activities/training-heartbeat';
-import { readEcg5000 } from '../ingest/ecg5000';
-import { trainAutoencoder } from '../ml/autoencoder';
-import { initTensorFlow } from '../ml/backend';
-import { trainClassifier } from '../ml/classifier';
-import type { TrainingCallbacks } from '../ml/training-progress';
+import { readEcg5000 } from '../tests/helpers/data/ecg5000';
+import { trainAutoencoder } from '../ml/tf/autoencoder';
+import { initTensorFlow } from '../ml/tf/backend';
+import { trainClassifier } from '../ml/tf/classifier';
+import type { TrainingCallbacks } from '../ml/tf/training-progress';
 
 const batchSize = Number(process.argv[2] ?? 16);
 const rounds = Number(process.argv[3] ?? 5);

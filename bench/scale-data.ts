@@ -2,21 +2,21 @@
 // augmented beats stored on one day. Shared by bench.ts and scale.ts so both measure the same data.
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { rowOfTrainedModel } from '../activities/stored-model';
+import { rowOfTrainedModel } from '../db/stored-model';
 import type { Config, MysqlSettings } from '../config/env';
 import { createDb } from '../db/connect';
 import type { Database, NewEcg } from '../db/database';
 import { migrateToLatest } from '../db/migrate';
 import { storeNewBeats } from '../db/queries/ingest';
 import { saveModel } from '../db/queries/models';
-import { readEcg5000, type Ecg5000 } from '../ingest/ecg5000';
-import { augmentBeats } from '../ml/augment';
-import { trainAutoencoder, type TrainedModel } from '../ml/autoencoder';
-import type { TensorFlow } from '../ml/backend';
+import { readEcg5000, type Ecg5000 } from '../tests/helpers/data/ecg5000';
+import { augmentBeats } from '../tests/helpers/data/augment';
+import { trainAutoencoder, type TrainedModel } from '../ml/tf/autoencoder';
+import type { TensorFlow } from '../ml/tf/backend';
 import { beatHash, encodeBeat, SAMPLES_PER_BEAT } from '../ml/beat';
 import { selectRows, type BeatMatrix } from '../ml/matrix';
-import { evaluate, type Metrics } from '../ml/metrics';
-import { createScorer } from '../ml/scorer';
+import { evaluate, type Metrics } from '../ml/planning/metrics';
+import { createScorer } from '../ml/tf/scorer';
 import { splitTrainTest } from '../ml/split';
 
 export interface ScratchDatabase {

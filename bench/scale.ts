@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { connectClient } from '../client/connection';
 import { loadConfig } from '../config/env';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
 import { createScratchDatabase, saveSeedModel, storeAugmentedBeats, trainSeedModel, type ScratchDatabase } from './scale-data';
 import { clearPredictions, measureScoring, type ScaleRun } from './scale-run';

@@ -7,7 +7,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { Config } from '../config/env';
-import { pipelineTaskQueue } from '../workers/task-queues';
+import { pipelineTaskQueue } from '../common/task-queues';
 import type { archiveHistories, ArchiveHistoriesInput } from '../workflows/archiveHistories';
 import { DEFAULT_SCHEDULE_ID } from './schedule';
 

@@ -9,7 +9,7 @@ import {
 import type { Config } from '../config/env';
 import { validateModelTag } from '../common/tags';
 import { parseApprovalTimeout, parseGates } from '../common/retrain-gates';
-import { pipelineTaskQueue } from '../workers/task-queues';
+import { pipelineTaskQueue } from '../common/task-queues';
 import type { RetrainApproval, RetrainDecisionReply, RetrainInput } from '../workflows/contracts';
 import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/ids';
 import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';

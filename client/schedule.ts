@@ -12,7 +12,7 @@ import { addDays, dayRangeOf, formatDay, parseDay, type DayRange } from '../comm
 import { STARTED_BY_MEMO } from '../common/started-by';
 import { validateModelTag } from '../common/tags';
 import { assertTimeZone, dayBefore, formatTimeOfDay, parseTimeOfDay, zonedInstant } from '../common/zoned-time';
-import { pipelineTaskQueue } from '../workers/task-queues';
+import { pipelineTaskQueue } from '../common/task-queues';
 import type { DailyPipelineInput, DailyPipelineResult } from '../workflows/contracts';
 import type { dailyPipeline } from '../workflows/dailyPipeline';
 

@@ -9,6 +9,8 @@ cd "$ROOT"
 scripts/setup.sh
 scripts/services.sh up
 npm run --silent typecheck
+# The layering rules of .dependency-cruiser.cjs (workflows, db/, ml/, api/ and cli/).
+npm run --silent check:deps
 npx vitest run "$@"
 
 # Node 22 and 24 are the supported LTS lines; the core workflow tests (workflows, replay, the CLI)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planTraining } from '../ml/candidates';
+import { planTraining } from '../ml/planning/candidates';
 import { trainingTimeouts, trainingWorkOf } from '../workflows/activity-timeouts';
 
 const SECOND = 1000;

@@ -1,10 +1,10 @@
-import type * as tfTypes from '../ml/tf';
+import type * as tfTypes from '../ml/tf/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactOfRow } from '../activities/stored-model';
+import { artifactOfRow } from '../db/stored-model';
 import { findModelByTag } from '../db/queries/models';
 import { recordReview } from '../db/queries/reviews';
-import { loadModel } from '../ml/artifact';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { loadModel } from '../ml/tf/artifact';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { startTestApi, type TestApi } from './helpers/api';
 import { insertBeats, insertPredictions, NORMALISATION, storeUntrainedModel } from './helpers/api-read-data';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertDriftReport } from '../db/queries/drift';
 import { promoteModel } from '../db/queries/registry';
 import { recordReview } from '../db/queries/reviews';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { startTestApi, type TestApi } from './helpers/api';
 import { insertBeats, insertPredictions, storeUntrainedModel } from './helpers/api-read-data';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../db/queries/api-keys';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { startTestApi, type TestApi } from './helpers/api';
 import { insertBeats, insertPredictions, storeUntrainedModel } from './helpers/api-read-data';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

@@ -2,7 +2,7 @@ import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../db/queries/api-keys';
 import { promoteModel } from '../db/queries/registry';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { insertBeats, insertPredictions, storeUntrainedModel } from './helpers/api-read-data';
 import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, signIn, type ListeningApi } from './helpers/browser';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

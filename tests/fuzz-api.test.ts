@@ -7,7 +7,7 @@ import { createApiKey } from '../db/queries/api-keys';
 import { promoteModel } from '../db/queries/registry';
 import { recordReview } from '../db/queries/reviews';
 import { beatHash, encodeBeat } from '../ml/beat';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { startTestApi, type TestApi } from './helpers/api';
 import { insertBeats, insertPredictions, storeUntrainedModel } from './helpers/api-read-data';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

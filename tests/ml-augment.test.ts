@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augmentBeats } from '../ml/augment';
+import { augmentBeats } from './helpers/data/augment';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
 import type { BeatMatrix } from '../ml/matrix';
 import { rowView } from '../ml/matrix';

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { augmentBeats } from '../ml/augment';
-import { trainAutoencoder, type EpochProgress, type TrainedModel } from '../ml/autoencoder';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { augmentBeats } from './helpers/data/augment';
+import { trainAutoencoder, type EpochProgress, type TrainedModel } from '../ml/tf/autoencoder';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { selectRows, type BeatMatrix } from '../ml/matrix';
-import { evaluate } from '../ml/metrics';
-import { createScorer } from '../ml/scorer';
+import { evaluate } from '../ml/planning/metrics';
+import { createScorer } from '../ml/tf/scorer';
 import { splitTrainTest } from '../ml/split';
-import { summariseLosses, thresholdFromLosses } from '../ml/threshold';
-import { readEcg5000 } from '../ingest/ecg5000';
+import { summariseLosses, thresholdFromLosses } from '../ml/planning/threshold';
+import { readEcg5000 } from './helpers/data/ecg5000';
 
 let tf: TensorFlow;
 let trainNormal: BeatMatrix;

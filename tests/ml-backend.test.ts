@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 
 function nativeInstalled(): boolean {
   try {

@@ -1,11 +1,11 @@
 // The trainers' per-batch callback (issue 11 item 5): a long epoch must be able to report, yield
 // and be cancelled before it ends. Real TensorFlow.js on wasm, real ECG5000 beats.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readEcg5000, type Ecg5000 } from '../ingest/ecg5000';
-import { trainAutoencoder } from '../ml/autoencoder';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
-import { trainClassifier } from '../ml/classifier';
-import type { BatchProgress } from '../ml/training-progress';
+import { readEcg5000, type Ecg5000 } from './helpers/data/ecg5000';
+import { trainAutoencoder } from '../ml/tf/autoencoder';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
+import { trainClassifier } from '../ml/tf/classifier';
+import type { BatchProgress } from '../ml/tf/training-progress';
 
 let tf: TensorFlow;
 let ecg: Ecg5000;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BASELINE_CANDIDATE, hyperparametersOf, planTraining, selectCandidate, type CandidateOutcome } from '../ml/candidates';
-import { HyperparameterError } from '../ml/hyperparameters';
-import { evaluate, type Metrics } from '../ml/metrics';
-import { chooseThreshold } from '../ml/threshold';
+import { BASELINE_CANDIDATE, hyperparametersOf, planTraining, selectCandidate, type CandidateOutcome } from '../ml/planning/candidates';
+import { HyperparameterError } from '../ml/planning/hyperparameters';
+import { evaluate, type Metrics } from '../ml/planning/metrics';
+import { chooseThreshold } from '../ml/planning/threshold';
 
 describe('chooseThreshold on labelled validation scores', () => {
   // Sorted by score, highest first: A A N A N N (A = anomalous).

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../ml/artifact';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { loadModel } from '../ml/tf/artifact';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
-import { trainClassifier, type LabelledBeats, type TrainedClassifier } from '../ml/classifier';
-import { evaluate } from '../ml/metrics';
+import { trainClassifier, type LabelledBeats, type TrainedClassifier } from '../ml/tf/classifier';
+import { evaluate } from '../ml/planning/metrics';
 import { mulberry32 } from '../ml/random';
-import { createScorer } from '../ml/scorer';
-import { chooseThreshold } from '../ml/threshold';
+import { createScorer } from '../ml/tf/scorer';
+import { chooseThreshold } from '../ml/planning/threshold';
 
 let tf: TensorFlow;
 

@@ -1,15 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readEcg5000 } from '../ingest/ecg5000';
-import { trainAutoencoder } from '../ml/autoencoder';
-import { initTensorFlow } from '../ml/backend';
-import { compareWithBaseline, type DriftMeasurement } from '../ml/drift';
-import { baselineOfBeats, profileOfBeats } from '../ml/drift-baseline';
-import { resolveDriftPolicy } from '../ml/drift-policy';
-import { priorityOfHash, type BaselineProfile } from '../ml/drift-profile';
-import { addNoise, scaleAmplitude, shiftBaseline } from '../ml/drift-simulate';
+import { readEcg5000 } from './helpers/data/ecg5000';
+import { trainAutoencoder } from '../ml/tf/autoencoder';
+import { initTensorFlow } from '../ml/tf/backend';
+import { compareWithBaseline, type DriftMeasurement } from '../ml/drift/verdict';
+import { baselineOfBeats, profileOfBeats } from '../ml/drift/baseline';
+import { resolveDriftPolicy } from '../ml/drift/policy';
+import { priorityOfHash, type BaselineProfile } from '../ml/drift/profile';
+import { addNoise, scaleAmplitude, shiftBaseline } from './helpers/data/drift-simulate';
 import { selectRows, type BeatMatrix } from '../ml/matrix';
-import type { Scorer } from '../ml/scorer';
-import { createScorer } from '../ml/scorer';
+import type { Scorer } from '../ml/tf/scorer';
+import { createScorer } from '../ml/tf/scorer';
 import { isTestKey } from '../ml/split';
 
 // Drift verdicts on the real ECG5000 beats, in memory: a model trained on a training window, its

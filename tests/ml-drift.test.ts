@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
-import { compareWithBaseline, driftVerdict, psi, psiBand, PSI_EPSILON } from '../ml/drift';
-import { baselineOfBeats, parseBaselineProfile, profileOfBeats } from '../ml/drift-baseline';
-import { ksStatistic, ksTwoSample } from '../ml/drift-ks';
-import { DEFAULT_DRIFT_POLICY, resolveDriftPolicy } from '../ml/drift-policy';
-import { binOf, PrioritySample, priorityOfHash, quantileEdges } from '../ml/drift-profile';
-import { WindowProfiler } from '../ml/drift-window';
+import { compareWithBaseline, driftVerdict, psi, psiBand, PSI_EPSILON } from '../ml/drift/verdict';
+import { baselineOfBeats, parseBaselineProfile, profileOfBeats } from '../ml/drift/baseline';
+import { ksStatistic, ksTwoSample } from '../ml/drift/ks';
+import { DEFAULT_DRIFT_POLICY, resolveDriftPolicy } from '../ml/drift/policy';
+import { binOf, PrioritySample, priorityOfHash, quantileEdges } from '../ml/drift/profile';
+import { WindowProfiler } from '../ml/drift/window';
 import type { BeatMatrix } from '../ml/matrix';
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trainAutoencoder, type EpochProgress } from '../ml/autoencoder';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { trainAutoencoder, type EpochProgress } from '../ml/tf/autoencoder';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
-import { EarlyStopping } from '../ml/early-stopping';
+import { EarlyStopping } from '../ml/tf/early-stopping';
 import type { BeatMatrix } from '../ml/matrix';
 import { mulberry32 } from '../ml/random';
 

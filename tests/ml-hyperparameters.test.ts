@@ -4,8 +4,8 @@ import {
   HyperparameterError,
   parseHyperparameters,
   type AutoencoderHyperparameters,
-} from '../ml/autoencoder';
-import { percentile, summariseLosses, thresholdFromLosses } from '../ml/threshold';
+} from '../ml/tf/autoencoder';
+import { percentile, summariseLosses, thresholdFromLosses } from '../ml/planning/threshold';
 
 describe('parseHyperparameters', () => {
   it("defaults to TensorFlow's tutorial recipe", () => {

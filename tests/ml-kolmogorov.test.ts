@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ksTwoSample } from '../ml/drift-ks';
-import { pKolmogorov } from '../ml/kolmogorov';
+import { ksTwoSample } from '../ml/drift/ks';
+import { pKolmogorov } from '../ml/drift/kolmogorov';
 
-// Recorded from @stdlib/stats-kstest 0.2.3's lib/marsaglia.js (the module ml/kolmogorov.ts was
+// Recorded from @stdlib/stats-kstest 0.2.3's lib/marsaglia.js (the module ml/drift/kolmogorov.ts was
 // ported from) before it was replaced: the port must give the very same doubles.
 const recorded: Array<[d: number, n: number, p: number]> = [
   [0.05, 10, 0],

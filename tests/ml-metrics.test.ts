@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, rocAuc } from '../ml/metrics';
+import { evaluate, rocAuc } from '../ml/planning/metrics';
 
 function expectNoNaN(value: unknown): void {
   expect(JSON.stringify(value, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN!' : v))).not.toContain('NaN!');

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { captureArtifact, loadModel, type ModelArtifact } from '../ml/artifact';
-import { buildAutoencoder, parseHyperparameters } from '../ml/autoencoder';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { captureArtifact, loadModel, type ModelArtifact } from '../ml/tf/artifact';
+import { buildAutoencoder, parseHyperparameters } from '../ml/tf/autoencoder';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
 import type { BeatMatrix } from '../ml/matrix';
-import { createScorer, scorerForModel } from '../ml/scorer';
+import { createScorer, scorerForModel } from '../ml/tf/scorer';
 import { mulberry32 } from '../ml/random';
 
 let tf: TensorFlow;

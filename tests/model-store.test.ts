@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactOfRow, normalisationOfRow, rowOfTrainedModel, type ModelProvenance } from '../activities/stored-model';
+import { artifactOfRow, normalisationOfRow, rowOfTrainedModel, type ModelProvenance } from '../db/stored-model';
 import { findModelByTag, saveModel } from '../db/queries/models';
-import { readEcg5000 } from '../ingest/ecg5000';
-import { trainAutoencoder, type TrainedModel } from '../ml/autoencoder';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { readEcg5000 } from './helpers/data/ecg5000';
+import { trainAutoencoder, type TrainedModel } from '../ml/tf/autoencoder';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { selectRows } from '../ml/matrix';
-import { createScorer } from '../ml/scorer';
+import { createScorer } from '../ml/tf/scorer';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 describe('models saved in MariaDB', () => {

@@ -7,7 +7,7 @@ import { startPromotion } from '../client/registry';
 import { applyDailySchedule, dailyScheduleSettings } from '../client/schedule';
 import { ensureSearchAttributes } from '../client/search-attributes';
 import { createApiKey } from '../db/queries/api-keys';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { retrainStatusQuery } from '../workflows/retrain';
 import { startTestApi, type TestApi } from './helpers/api';
 import { storeUntrainedModel } from './helpers/api-read-data';

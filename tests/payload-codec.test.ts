@@ -17,7 +17,7 @@ import { buildCodecServer } from '../codec-server/app';
 import { ConfigError, loadConfig } from '../config/env';
 import { parsePayloadKeys } from '../config/payload-keys';
 import { storeArchivedHistory } from '../db/queries/workflow-histories';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { startTestApi, type TestApi } from './helpers/api';
 import { storeUntrainedModel } from './helpers/api-read-data';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startHistoryArchive } from '../client/archive';
 import { connectClient, TemporalUnreachableError } from '../client/connection';
 import { loadConfig, type Config } from '../config/env';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { createPipelineWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { rootCause } from './helpers/failures';

@@ -9,7 +9,7 @@ import { connectClient } from '../client/connection';
 import { clientInterceptorsFor } from '../client/tracing';
 import { shutdownTracing, tracesUrlOf } from '../common/tracing';
 import { loadConfig, type Config } from '../config/env';
-import { initTensorFlow, type TensorFlow } from '../ml/backend';
+import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { workerTracingOptions } from '../workers/tracing';
 import { createPipelineWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

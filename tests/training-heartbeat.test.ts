@@ -8,8 +8,8 @@ import { describeProgress } from '../cli/commands/train';
 import { createTrainingActivities, type TrainProgress } from '../activities/training';
 import { TRAINING_HEARTBEAT_INTERVAL_MS, trainingHeartbeats, type HeartbeatTarget, type TrainingHeartbeatOptions } from '../activities/training-heartbeat';
 import { ingestFile } from '../ingest/ingest';
-import { initTensorFlow } from '../ml/backend';
-import { planTraining, type AutoencoderCandidateSpec, type CandidateOutcome } from '../ml/candidates';
+import { initTensorFlow } from '../ml/tf/backend';
+import { planTraining, type AutoencoderCandidateSpec, type CandidateOutcome } from '../ml/planning/candidates';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { ecg5000Paths } from './helpers/ecg-data';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScoring } from '../client/pipelines';
 import { addDays, formatDay, startOfDay } from '../common/dates';
 import { countUnscoredDays, findUnscoredDays, type ScoredDaysMemo } from '../db/queries/unscored-days';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { startTestApi, type TestApi } from './helpers/api';
 import { insertBeats, insertPredictions, storeUntrainedModel } from './helpers/api-read-data';
 import { createTestDatabase, type TestDatabase } from './helpers/db';

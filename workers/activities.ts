@@ -11,7 +11,7 @@ import { createScoringActivities } from '../activities/scoring';
 import { createTrainingActivities } from '../activities/training';
 import type { PipelineMetrics } from '../activities/metrics';
 import type { Database } from '../db/database';
-import type { TensorFlow } from '../ml/backend';
+import type { TensorFlow } from '../ml/tf/backend';
 
 /**
  * Wires the activity factories to their dependencies; tests call this with their own database.

@@ -2,11 +2,11 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { unreachable } from '../client/connection';
 import { loadConfig } from '../config/env';
 import { createDb } from '../db/connect';
-import { initTensorFlow } from '../ml/backend';
+import { initTensorFlow } from '../ml/tf/backend';
 import { createLogger } from '../common/logger';
 import { shutdownTracing, startTracing } from '../common/tracing';
 import { freeLoopbackPort, startMetricsServer, WorkerMetrics } from './metrics';
-import { pipelineTaskQueue } from './task-queues';
+import { pipelineTaskQueue } from '../common/task-queues';
 import { installWorkerRuntime } from './telemetry';
 import { createPipelineWorker } from './worker';
 

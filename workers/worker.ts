@@ -6,7 +6,7 @@ import { clientOn } from '../client/connection';
 import { dataConverterFor } from '../client/data-converter';
 import type { Config } from '../config/env';
 import type { Database } from '../db/database';
-import type { TensorFlow } from '../ml/backend';
+import type { TensorFlow } from '../ml/tf/backend';
 import { createActivities } from './activities';
 import { workerTracingOptions } from './tracing';
 

@@ -2,7 +2,7 @@
 // import but types, so a workflow can call it in its sandbox: its inputs come from the workflow's
 // own history (settings and row counts), so a replay computes the same timeouts.
 import type { RowCounts } from '../activities/training-data';
-import type { CandidateSpec } from '../ml/candidates';
+import type { CandidateSpec } from '../ml/planning/candidates';
 
 export interface TrainingWork {
   /** Labelled beats of the run's window: the activity loads every one before it trains. */

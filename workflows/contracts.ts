@@ -1,23 +1,15 @@
+import type { DriftPolicy, DriftStatus } from '../ml/drift/policy';
 import type { TrainModelInput } from './trainModel';
 
 // Inputs and results of the MLOps-loop workflows, shared by the workflows that call each other
 // (the daily pipeline starts drift detection and retraining as children) and by their clients.
 
-export type DriftStatus = 'none' | 'moderate' | 'severe' | 'insufficient';
-
-/** How PSI bands, shares and the KS test turn into a verdict; every field has a default. */
-export interface DriftPolicy {
-  /** PSI at or above this is a moderate shift of one sample position (default 0.1). */
-  psiModerate: number;
-  /** PSI at or above this is a severe shift (default 0.25). */
-  psiSevere: number;
-  /** Share of positions that must shift for a moderate/severe verdict (default 0.2). */
-  driftedShare: number;
-  /** The KS test on scores rejects below this p-value: a severe verdict (default 0.001). */
-  ksPValue: number;
-  /** Fewer beats than this → `insufficient` (default 200). */
-  minSampleSize: number;
-}
+export type { DriftPolicy, DriftStatus };
+// What training and a stage change return, and what training's heartbeats say: the CLI and the API
+// read them from here, never from activities/.
+export type { TrainedModelSummary } from '../activities/training';
+export type { TrainProgress } from '../activities/training-heartbeat';
+export type { StageChange } from '../activities/registry';
 
 export interface DetectDriftInput {
   date?: string;

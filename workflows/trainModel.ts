@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { CandidateBrief, createTrainingActivities, RowCounts, RunData, TrainedModelSummary } from '../activities/training';
-import type { AutoencoderHyperparameters } from '../ml/hyperparameters';
+import type { AutoencoderHyperparameters } from '../ml/planning/hyperparameters';
 import {
   planTraining,
   selectCandidate,
@@ -11,7 +11,7 @@ import {
   type CandidateThresholdRule,
   type SelectionMetric,
   type TrainingPlan,
-} from '../ml/candidates';
+} from '../ml/planning/candidates';
 import { validateModelTag } from '../common/tags';
 import { parseDay } from '../common/dates';
 import { trainingTimeouts, trainingWorkOf } from './activity-timeouts';

@@ -2,7 +2,7 @@
 // float32 values the project holds rather than re-parsing the CSV its own way.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AutoencoderHyperparameters } from '../../ml/hyperparameters';
+import type { AutoencoderHyperparameters } from '../../ml/planning/hyperparameters';
 import type { BeatMatrix } from '../../ml/matrix';
 import type { MinMax } from '../../ml/normalise';
 

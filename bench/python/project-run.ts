@@ -1,8 +1,8 @@
 // The project's side of the comparison: the real ml/ code on one TensorFlow.js backend.
-import { trainAutoencoder } from '../../ml/autoencoder';
-import { initTensorFlow, type BackendPreference } from '../../ml/backend';
-import { evaluate } from '../../ml/metrics';
-import { createScorer } from '../../ml/scorer';
+import { trainAutoencoder } from '../../ml/tf/autoencoder';
+import { initTensorFlow, type BackendPreference } from '../../ml/tf/backend';
+import { evaluate } from '../../ml/planning/metrics';
+import { createScorer } from '../../ml/tf/scorer';
 import type { ComparisonData } from './exchange';
 
 export interface RunResult {

@@ -1,7 +1,7 @@
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/search-attributes';
-import { checkWorkerHealth } from '../../workers/health';
-import { pipelineTaskQueue } from '../../workers/task-queues';
+import { checkWorkerHealth } from '../../client/worker-health';
+import { pipelineTaskQueue } from '../../common/task-queues';
 import type { CliContext } from '../context';
 import { CliError, printResult } from '../output';
 

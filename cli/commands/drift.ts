@@ -1,6 +1,6 @@
 import { startDriftDetection } from '../../client/pipelines';
 import { dayRangeOf, type DayRange } from '../../common/dates';
-import { resolveDriftPolicy } from '../../ml/drift-policy';
+import { resolveDriftPolicy } from '../../ml/drift/policy';
 import type { DriftPolicy, DriftResult } from '../../workflows/contracts';
 import type { CliContext } from '../context';
 import { fixed, printResult } from '../output';

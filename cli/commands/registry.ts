@@ -1,4 +1,4 @@
-import type { StageChange } from '../../activities/registry';
+import type { StageChange } from '../../workflows/contracts';
 import { decideRetrain, startPromotion, startRetrain, startRollback } from '../../client/registry';
 import { findProductionModel } from '../../db/queries/registry';
 import type { RetrainInput, RetrainResult } from '../../workflows/contracts';

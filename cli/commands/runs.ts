@@ -1,5 +1,5 @@
 import { listCandidatesOfTag, type CandidateSummaryRow } from '../../db/queries/candidates';
-import type { Metrics } from '../../ml/metrics';
+import type { Metrics } from '../../ml/planning/metrics';
 import type { CliContext } from '../context';
 import { CliError, fixed, printResult, table } from '../output';
 

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TrainedModelSummary, TrainProgress } from '../../activities/training';
+import type { TrainedModelSummary, TrainProgress } from '../../workflows/contracts';
 import { startTraining } from '../../client/pipelines';
 import type { TrainModelInput } from '../../workflows/trainModel';
 import type { CliContext } from '../context';

@@ -102,7 +102,7 @@ export interface AuditModelRow {
   trainingMs: number;
   workflowId: string;
   createdAt: Date;
-  /** JSON: the held-out test split's metrics (ml/metrics.ts). */
+  /** JSON: the held-out test split's metrics (ml/planning/metrics.ts). */
   metrics: string;
   /** JSON: the rows the model was trained, validated and tested on (activities/training-data.ts). */
   rowCounts: string;

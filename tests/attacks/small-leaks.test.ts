@@ -8,7 +8,7 @@ import { loadConfig, projectRoot } from '../../config/env';
 import { createDb, sessionStatements } from '../../db/connect';
 import { findModelById } from '../../db/queries/models';
 import { API_KEY_NAME_MAX_CHARS, ApiKeyNameError, createApiKey, hashApiKey } from '../../db/queries/api-keys';
-import { initTensorFlow } from '../../ml/backend';
+import { initTensorFlow } from '../../ml/tf/backend';
 import { fitVarchar } from '../../db/fit-column';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { insertBeats, storeUntrainedModel } from '../helpers/api-read-data';

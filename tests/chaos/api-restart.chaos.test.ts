@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey } from '../../db/queries/api-keys';
-import { readEcg5000, type Ecg5000 } from '../../ingest/ecg5000';
+import { readEcg5000, type Ecg5000 } from '../helpers/data/ecg5000';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { ecg5000Paths } from '../helpers/ecg-data';
 import { spawnApi, freePort, stopProcess } from './helpers/api-process';

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startScoring } from '../../client/pipelines';
-import { readEcg5000 } from '../../ingest/ecg5000';
+import { readEcg5000 } from '../helpers/data/ecg5000';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { ecg5000Paths } from '../helpers/ecg-data';
 import { killHard } from '../helpers/processes';

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pendingActivityDetails } from '../../cli/wait';
 import { startScoring, startTraining } from '../../client/pipelines';
-import { readEcg5000 } from '../../ingest/ecg5000';
+import { readEcg5000 } from '../helpers/data/ecg5000';
 import { ingestFile } from '../../ingest/ingest';
 import type { TrainProgress } from '../../activities/training';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';

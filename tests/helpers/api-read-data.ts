@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import { rowOfTrainedModel } from '../../activities/stored-model';
+import { rowOfTrainedModel } from '../../db/stored-model';
 import type { Database } from '../../db/database';
 import { saveModel } from '../../db/queries/models';
-import { captureArtifact } from '../../ml/artifact';
-import { buildAutoencoder, DEFAULT_AUTOENCODER_HYPERPARAMETERS } from '../../ml/autoencoder';
-import type { TensorFlow } from '../../ml/backend';
+import { captureArtifact } from '../../ml/tf/artifact';
+import { buildAutoencoder, DEFAULT_AUTOENCODER_HYPERPARAMETERS } from '../../ml/tf/autoencoder';
+import type { TensorFlow } from '../../ml/tf/backend';
 import { beatHash, encodeBeat } from '../../ml/beat';
-import { buildClassifier, DEFAULT_CLASSIFIER_HYPERPARAMETERS } from '../../ml/classifier';
+import { buildClassifier, DEFAULT_CLASSIFIER_HYPERPARAMETERS } from '../../ml/tf/classifier';
 import { syntheticBeat } from './fixtures';
 
 export const NORMALISATION = { min: -2, max: 6 };

@@ -4,7 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { connectClient } from '../../client/connection';
 import { loadConfig, type Config } from '../../config/env';
-import { initTensorFlow } from '../../ml/backend';
+import { initTensorFlow } from '../../ml/tf/backend';
 import { createPipelineWorker } from '../../workers/worker';
 import type { TestDatabase } from './db';
 

@@ -24,10 +24,10 @@ import { decideRetrain, startPromotion, startRetrain, startRollback } from '../.
 import { startDriftDetection, startScoring, startTraining } from '../../client/pipelines';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 import { retrainStatusQuery } from '../../workflows/retrain';
-import { readEcg5000 } from '../../ingest/ecg5000';
+import { readEcg5000 } from '../helpers/data/ecg5000';
 import { ingestFile } from '../../ingest/ingest';
-import { initTensorFlow } from '../../ml/backend';
-import { scaleAmplitude } from '../../ml/drift-simulate';
+import { initTensorFlow } from '../../ml/tf/backend';
+import { scaleAmplitude } from '../helpers/data/drift-simulate';
 import { rowView, selectRows, type BeatMatrix } from '../../ml/matrix';
 import { isTestKey } from '../../ml/split';
 import { createActivities } from '../../workers/activities';

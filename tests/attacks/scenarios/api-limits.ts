@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { AttackScenario } from '../harness/run';
 import { addToTally, emptyTally, mergeTallies, sendRequests, type Tally } from '../harness/send';
 import type { AttackTarget } from '../harness/target';
-import { initTensorFlow } from '../../../ml/backend';
+import { initTensorFlow } from '../../../ml/tf/backend';
 import { insertBeats, insertPredictions, storeUntrainedModel } from '../../helpers/api-read-data';
 
 // Attacks on the API's front door: big bodies from strangers, clients that send slowly or not at

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewEcg } from '../../../db/database';
 import { storeNewBeats } from '../../../db/queries/ingest';
-import { augmentBeats } from '../../../ml/augment';
+import { augmentBeats } from '../../helpers/data/augment';
 import { beatHash, encodeBeat, SAMPLES_PER_BEAT } from '../../../ml/beat';
 import type { BeatMatrix } from '../../../ml/matrix';
 

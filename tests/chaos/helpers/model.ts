@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
-import { rowOfTrainedModel } from '../../../activities/stored-model';
+import { rowOfTrainedModel } from '../../../db/stored-model';
 import type { Database } from '../../../db/database';
 import { saveModel } from '../../../db/queries/models';
-import { trainAutoencoder } from '../../../ml/autoencoder';
-import { initTensorFlow } from '../../../ml/backend';
+import { trainAutoencoder } from '../../../ml/tf/autoencoder';
+import { initTensorFlow } from '../../../ml/tf/backend';
 import { selectRows } from '../../../ml/matrix';
-import type { Ecg5000 } from '../../../ingest/ecg5000';
+import type { Ecg5000 } from '../../helpers/data/ecg5000';
 
 /**
  * A small autoencoder trained in this process and stored as the benchmark stores its model: the

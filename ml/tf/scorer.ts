@@ -1,8 +1,8 @@
-import type * as tfTypes from './tf';
+import type * as tfTypes from './tfjs';
 import { loadModel, type ModelArtifact } from './artifact';
 import type { TensorFlow } from './backend';
-import { assertBeatMatrix, type BeatMatrix } from './matrix';
-import { normaliseInto, type MinMax } from './normalise';
+import { assertBeatMatrix, type BeatMatrix } from '../matrix';
+import { normaliseInto, type MinMax } from '../normalise';
 
 /**
  * What a model's score is: an autoencoder's reconstruction mean absolute error (in normalised

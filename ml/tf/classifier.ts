@@ -1,19 +1,19 @@
-import type * as tfTypes from './tf';
+import type * as tfTypes from './tfjs';
 import { captureArtifact, type ModelArtifact } from './artifact';
 import type { TensorFlow } from './backend';
-import { SAMPLES_PER_BEAT } from './beat';
-import { parseClassifierHyperparameters, type ClassifierHyperparameters } from './classifier-hyperparameters';
+import { SAMPLES_PER_BEAT } from '../beat';
+import { parseClassifierHyperparameters, type ClassifierHyperparameters } from '../planning/classifier-hyperparameters';
 import { EarlyStopping } from './early-stopping';
-import { assertBeatMatrix, type BeatMatrix } from './matrix';
-import { computeMinMax, normaliseInto, type MinMax } from './normalise';
-import { deriveSeed, mulberry32, shuffleInPlace, type Random } from './random';
+import { assertBeatMatrix, type BeatMatrix } from '../matrix';
+import { computeMinMax, normaliseInto, type MinMax } from '../normalise';
+import { deriveSeed, mulberry32, shuffleInPlace, type Random } from '../random';
 import { batchReportOf, callbacksOf, type BatchReport, type TrainingProgressOption } from './training-progress';
 
 export {
   DEFAULT_CLASSIFIER_HYPERPARAMETERS,
   parseClassifierHyperparameters,
   type ClassifierHyperparameters,
-} from './classifier-hyperparameters';
+} from '../planning/classifier-hyperparameters';
 
 /** Beats with their labels: 1 = anomalous (the positive class), 0 = normal. */
 export interface LabelledBeats extends BeatMatrix {

@@ -1,7 +1,7 @@
-import type { ModelRow, NewModel } from '../db/database';
-import type { ModelArtifact } from '../ml/artifact';
+import type { ModelRow, NewModel } from './database';
+import type { ModelArtifact } from '../ml/tf/artifact';
 import type { MinMax } from '../ml/normalise';
-import type { ScoreOutput } from '../ml/scorer';
+import type { ScoreOutput } from '../ml/tf/scorer';
 
 /** A trained network of any kind, ready to store: an autoencoder or a classifier. */
 export interface StorableModel {

@@ -1,4 +1,4 @@
-import type * as tfTypes from './tf';
+import type * as tfTypes from './tfjs';
 import type { TensorFlow } from './backend';
 
 /**

@@ -1,6 +1,6 @@
-import { SAMPLES_PER_BEAT } from './beat';
-import { assertBeatMatrix, type BeatMatrix } from './matrix';
-import { mulberry32 } from './random';
+import { SAMPLES_PER_BEAT } from '../../../ml/beat';
+import { assertBeatMatrix, type BeatMatrix } from '../../../ml/matrix';
+import { mulberry32 } from '../../../ml/random';
 
 export interface AugmentedBeats extends BeatMatrix {
   /** The source row each beat was derived from, so the caller can carry its label and class over. */

@@ -1,7 +1,7 @@
-import { SAMPLES_PER_BEAT } from './beat';
-import { BinCounter, DRIFT_BINS, EDGE_SAMPLE_LIMIT, PrioritySample, quantileEdges, type BaselineProfile } from './drift-profile';
-import { WindowProfiler, type WindowProfile } from './drift-window';
-import type { BeatMatrix } from './matrix';
+import { SAMPLES_PER_BEAT } from '../beat';
+import { BinCounter, DRIFT_BINS, EDGE_SAMPLE_LIMIT, PrioritySample, quantileEdges, type BaselineProfile } from './profile';
+import { WindowProfiler, type WindowProfile } from './window';
+import type { BeatMatrix } from '../matrix';
 
 /**
  * Builds a baseline in two streaming passes over the same beats, holding at most

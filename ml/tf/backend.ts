@@ -1,4 +1,4 @@
-import * as tf from './tf';
+import * as tf from './tfjs';
 
 export type TensorFlow = typeof tf;
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';

@@ -1,8 +1,8 @@
 // Reads the whole ECG5000 tutorial file into memory: for benchmarks and tests, not for ingest.
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/env';
-import { beatHash, encodeBeat, SAMPLES_PER_BEAT } from '../ml/beat';
-import type { BeatMatrix } from '../ml/matrix';
+import { loadConfig } from '../../../config/env';
+import { beatHash, encodeBeat, SAMPLES_PER_BEAT } from '../../../ml/beat';
+import type { BeatMatrix } from '../../../ml/matrix';
 
 export interface Ecg5000 extends BeatMatrix {
   /** 1 = abnormal, 0 = normal: anomalous is the positive class (the CSV itself says 1.0 = normal). */

@@ -1,5 +1,5 @@
-import { assertBeatMatrix, type BeatMatrix } from './matrix';
-import { mulberry32 } from './random';
+import { assertBeatMatrix, type BeatMatrix } from '../../../ml/matrix';
+import { mulberry32 } from '../../../ml/random';
 
 // The seeds' drift simulations: what a sensor or a population change does to a stream of beats.
 

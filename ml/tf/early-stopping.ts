@@ -1,4 +1,4 @@
-import type * as tfTypes from './tf';
+import type * as tfTypes from './tfjs';
 
 /**
  * Keeps the weights of the epoch with the lowest validation loss and says when `patience` epochs

@@ -1,8 +1,8 @@
-import type { DriftPolicy, DriftStatus } from '../workflows/contracts';
-import { SAMPLES_PER_BEAT } from './beat';
-import { ksTwoSample } from './drift-ks';
-import type { BaselineProfile } from './drift-profile';
-import type { WindowProfile } from './drift-window';
+import type { DriftPolicy, DriftStatus } from './policy';
+import { SAMPLES_PER_BEAT } from '../beat';
+import { ksTwoSample } from './ks';
+import type { BaselineProfile } from './profile';
+import type { WindowProfile } from './window';
 
 /** Stands in for an empty bin, so that PSI stays finite (Evidently uses the same value). */
 export const PSI_EPSILON = 1e-4;

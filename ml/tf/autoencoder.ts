@@ -1,14 +1,14 @@
-import type * as tfTypes from './tf';
+import type * as tfTypes from './tfjs';
 import { captureArtifact, type ModelArtifact } from './artifact';
 import type { TensorFlow } from './backend';
-import { SAMPLES_PER_BEAT } from './beat';
-import { parseHyperparameters, type AutoencoderHyperparameters } from './hyperparameters';
+import { SAMPLES_PER_BEAT } from '../beat';
+import { parseHyperparameters, type AutoencoderHyperparameters } from '../planning/hyperparameters';
 import { EarlyStopping } from './early-stopping';
-import { assertBeatMatrix, type BeatMatrix } from './matrix';
-import { computeMinMax, normaliseInto, type MinMax } from './normalise';
-import { deriveSeed, mulberry32, shuffleInPlace } from './random';
+import { assertBeatMatrix, type BeatMatrix } from '../matrix';
+import { computeMinMax, normaliseInto, type MinMax } from '../normalise';
+import { deriveSeed, mulberry32, shuffleInPlace } from '../random';
 import { scorerForModel } from './scorer';
-import { summariseLosses, thresholdFromLosses, type LossSummary } from './threshold';
+import { summariseLosses, thresholdFromLosses, type LossSummary } from '../planning/threshold';
 import { batchReportOf, callbacksOf, type BatchReport, type TrainingProgressOption } from './training-progress';
 
 export {
@@ -17,8 +17,8 @@ export {
   parseHyperparameters,
   type AutoencoderHyperparameters,
   type ThresholdRule,
-} from './hyperparameters';
-export type { BeatMatrix } from './matrix';
+} from '../planning/hyperparameters';
+export type { BeatMatrix } from '../matrix';
 
 export interface EpochProgress {
   epoch: number;

@@ -1,4 +1,20 @@
-import type { DriftPolicy } from '../workflows/contracts';
+// The drift verdict's policy lives with the code that applies it; workflows/contracts.ts re-exports it.
+export type DriftStatus = 'none' | 'moderate' | 'severe' | 'insufficient';
+
+/** How PSI bands, shares and the KS test turn into a verdict; every field has a default. */
+export interface DriftPolicy {
+  /** PSI at or above this is a moderate shift of one sample position (default 0.1). */
+  psiModerate: number;
+  /** PSI at or above this is a severe shift (default 0.25). */
+  psiSevere: number;
+  /** Share of positions that must shift for a moderate/severe verdict (default 0.2). */
+  driftedShare: number;
+  /** The KS test on scores rejects below this p-value: a severe verdict (default 0.001). */
+  ksPValue: number;
+  /** Fewer beats than this → `insufficient` (default 200). */
+  minSampleSize: number;
+}
+
 
 /** PSI bands of the seeds (< 0.1 none, 0.1-0.25 moderate, >= 0.25 severe), Evidently's 20% share, KS at 0.001. */
 export const DEFAULT_DRIFT_POLICY: Readonly<DriftPolicy> = Object.freeze({

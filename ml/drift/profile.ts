@@ -1,5 +1,5 @@
-import { SAMPLES_PER_BEAT } from './beat';
-import { assertBeatMatrix, type BeatMatrix } from './matrix';
+import { SAMPLES_PER_BEAT } from '../beat';
+import { assertBeatMatrix, type BeatMatrix } from '../matrix';
 
 // The pieces a drift profile is made of: per-position quantile bins, counts of beats in them, and a
 // bounded, order-independent sample of scores for the KS test.

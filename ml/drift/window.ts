@@ -1,5 +1,5 @@
-import { BinCounter, PrioritySample, SCORE_SAMPLE_LIMIT, sortedAscending } from './drift-profile';
-import type { BeatMatrix } from './matrix';
+import { BinCounter, PrioritySample, SCORE_SAMPLE_LIMIT, sortedAscending } from './profile';
+import type { BeatMatrix } from '../matrix';
 
 /** Everything a window profile has gathered so far, as JSON: a heartbeat carries it across retries. */
 export interface WindowProfileState {

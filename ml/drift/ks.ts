@@ -8,7 +8,7 @@ export interface KsResult {
 
 /**
  * Two-sample Kolmogorov-Smirnov test on samples sorted ascending. The p-value is the exact
- * Kolmogorov distribution (ml/kolmogorov.ts, from stdlib) at the effective size n·m/(n+m), rounded, which is what
+ * Kolmogorov distribution (ml/drift/kolmogorov.ts, from stdlib) at the effective size n·m/(n+m), rounded, which is what
  * SciPy's ks_2samp does in its asymptotic mode.
  */
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
