@@ -8,6 +8,7 @@ import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHistoryArchive } from '../client/archive';
+import { connectClient } from '../client/connection';
 import { payloadCodecFor } from '../client/data-converter';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadDecryptionError } from '../client/payload-codec';
 import { startPromotion } from '../client/registry';
@@ -266,6 +267,24 @@ describe('encrypted end to end: a real run on the dev server, its history read w
       expect(response.json().input).toBe('(encrypted with key id "current", which this process does not have)');
     } finally {
       await app.close();
+    }
+  });
+
+  it('lists the run to an API without its key or with no keys at all: who started it shows as unknown, the listing does not fail', async () => {
+    const { buildApp } = await import('../api/app');
+    const wrongKey = loadConfig({ ...process.env, ...p.env, ECGFLOW_PAYLOAD_KEYS: `other:${newKey()}`, ECGFLOW_PAYLOAD_KEY_ID: 'other' });
+    const noKeys = loadConfig({ ...process.env, ...p.env, ECGFLOW_PAYLOAD_KEYS: '', ECGFLOW_PAYLOAD_KEY_ID: '' });
+    for (const config of [wrongKey, noKeys]) {
+      const app = await buildApp({ db: t.db, temporal: () => connectClient(config), config });
+      try {
+        // No filter but the type: the listing reads every promotion in the namespace, this encrypted one among them.
+        const response = await app.inject({ method: 'GET', url: '/api/v1/workflows?type=promoteModel&limit=1000', headers: { authorization: `Bearer ${api.keys.auditor}` } });
+        expect(response.statusCode, response.body).toBe(200);
+        const listed = (response.json() as { runs: { runId: string; startedBy: unknown; source: string }[] }).runs.find((run) => run.runId === runId);
+        expect(listed).toMatchObject({ source: 'temporal', startedBy: null });
+      } finally {
+        await app.close();
+      }
     }
   });
 

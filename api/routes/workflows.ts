@@ -2,6 +2,7 @@ import { isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, type Cl
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Type } from 'typebox';
+import { listRuns } from '../../client/tolerant-reads';
 import { parseStartedByFilter, STARTED_BY_KINDS, startedByOfRun, type StartedByFilter } from '../../common/started-by';
 import { findWorkflowRun, listWorkflowRuns, startedByOfRow, type WorkflowRunRow, type WorkflowRunStatus } from '../../db/queries/workflow-runs';
 import { findArchivedHistory } from '../../db/queries/workflow-histories';
@@ -47,7 +48,7 @@ const StartedBy = Nullable(
       name: Type.String({ description: "the API key's name, the CLI's OS user, or the schedule id" }),
       keyId: Type.Optional(Type.Integer({ description: "the API key's id (api-key only)" })),
     },
-    { additionalProperties: false, description: 'who started the run; null when it did not say (runs from before, or started by other tools)' },
+    { additionalProperties: false, description: 'who started the run; null when it did not say (runs from before, or started by other tools) or when its memo is encrypted under a key this API does not hold' },
   ),
 );
 const RunSummary = {
@@ -211,7 +212,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
         to && `StartTime < '${to.toISOString()}'`,
       ].filter(Boolean);
       const runs: Run[] = [];
-      for await (const execution of client.workflow.list({ query: clauses.join(' AND ') || undefined, pageSize: Math.min(limit, 1000) })) {
+      for await (const execution of listRuns(client, { query: clauses.join(' AND ') || undefined, pageSize: Math.min(limit, 1000) })) {
         runs.push(summaryOf(execution));
         if (runs.length >= limit) break;
       }
@@ -263,7 +264,7 @@ async function runsStartedBy(
   const running = rows.filter((r) => r.status === 'running').map((r) => r.run_id);
   for (let i = 0; i < running.length; i += 100) {
     const ids = running.slice(i, i + 100).map((id) => `'${id.replace(/[^0-9A-Za-z-]/g, '')}'`);
-    for await (const execution of client.workflow.list({ query: `RunId IN (${ids.join(', ')})`, pageSize: 100 })) current.set(`${execution.workflowId}/${execution.runId}`, summaryOf(execution));
+    for await (const execution of listRuns(client, { query: `RunId IN (${ids.join(', ')})`, pageSize: 100 })) current.set(`${execution.workflowId}/${execution.runId}`, summaryOf(execution));
   }
   return rows
     .map((row) => current.get(`${row.workflow_id}/${row.run_id}`) ?? auditSummary(row))
