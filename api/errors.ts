@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PipelineStartError, WorkflowAlreadyRunning } from '../client/start';
 import { isPoolQueueFull, isStatementTimeout } from '../db/connect';
 
 /** A client error with the field and the rule it broke, answered as JSON with its status. */
@@ -30,6 +31,11 @@ export function handleError(error: FastifyError | HttpError | Error, request: Fa
     const body: ErrorBody = { error: error.code, message: error.message, requestId: request.id, ...error.extra };
     if (error.field) body.field = error.field;
     void reply.status(error.statusCode).send(body);
+    return;
+  }
+  if (error instanceof PipelineStartError) {
+    const code = error instanceof WorkflowAlreadyRunning ? 'already_running' : 'already_done';
+    void reply.status(409).send({ error: code, message: error.message, requestId: request.id, ...error.existing } satisfies ErrorBody);
     return;
   }
   const fastifyError = error as FastifyError;

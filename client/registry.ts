@@ -1,6 +1,4 @@
 import {
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -9,16 +7,14 @@ import {
 import type { Config } from '../config/env';
 import { validateModelTag } from '../common/tags';
 import { parseApprovalTimeout, parseGates } from '../common/retrain-gates';
-import { pipelineTaskQueue } from '../common/task-queues';
 import type { RetrainApproval, RetrainDecisionReply, RetrainInput } from '../workflows/contracts';
 import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/ids';
 import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';
 import { retrainDecisionUpdate, type retrain } from '../workflows/retrain';
 import type { rollbackModel, RollbackModelInput } from '../workflows/rollbackModel';
-import type { StartedBy } from '../common/started-by';
-import { cliStartedBy, startedByMemo, startOncePerKey } from './pipelines';
+import { startByKey, type StartOptions } from './start';
 
-// Starting the registry and retraining workflows from their business keys (CLI now, HTTP API later).
+// Starting the registry and retraining workflows from their business keys (client/start.ts).
 
 /** The retraining refused an approval or rejection (wrong tag, already decided, not waiting yet). */
 export class RetrainDecisionRefused extends Error {
@@ -26,49 +22,40 @@ export class RetrainDecisionRefused extends Error {
 }
 
 /**
- * Starts `promote-<tag>-<stage>`. The same promotion in flight is joined; a finished one may run
- * again (ALLOW_DUPLICATE), since a model can return to production after a rollback.
+ * Starts `promote-<tag>-<stage>`. The same promotion in flight is joined (or refused); a finished
+ * one may run again, since a model can return to production after a rollback.
  */
-export async function startPromotion(client: Client, config: Config, input: PromoteModelInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof promoteModel>> {
+export async function startPromotion(client: Client, config: Config, input: PromoteModelInput, options?: StartOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof promoteModel>> {
   validateModelTag(input.tag);
   const to = input.to ?? 'production';
-  return client.workflow.start<typeof promoteModel>('promoteModel', {
-    taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
-    workflowId: promoteWorkflowId(input.tag, to),
-    args: [{ ...input, to }],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    ...startedByMemo(startedBy),
-  });
+  return startByKey<typeof promoteModel>(client, config, { workflowType: 'promoteModel', workflowId: promoteWorkflowId(input.tag, to), args: [{ ...input, to }], once: false }, options);
 }
 
 /**
  * Starts `rollback-<current production tag>`; the caller names the model it saw in production,
  * and the workflow refuses if production changed in between.
  */
-export async function startRollback(client: Client, config: Config, input: RollbackModelInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackModel>> {
+export async function startRollback(client: Client, config: Config, input: RollbackModelInput, options?: StartOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackModel>> {
   validateModelTag(input.currentTag);
-  return client.workflow.start<typeof rollbackModel>('rollbackModel', {
-    taskQueue: pipelineTaskQueue(config.ECGFLOW_TASK_QUEUE),
-    workflowId: rollbackWorkflowId(input.currentTag),
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    ...startedByMemo(startedBy),
-  });
+  return startByKey<typeof rollbackModel>(client, config, { workflowType: 'rollbackModel', workflowId: rollbackWorkflowId(input.currentTag), args: [input], once: false }, options);
 }
 
 /**
- * Starts `retrain-<tag>`. A retraining in flight is joined (its approval wait included); one that
- * completed is refused, as its tag now names a model; one that failed may be started again.
+ * Starts `retrain-<tag>`. A retraining in flight is joined (its approval wait included) or refused;
+ * one that completed is refused, as its tag now names a model; one that failed may be started again.
  */
-export async function startRetrain(client: Client, config: Config, input: RetrainInput, startedBy: StartedBy = cliStartedBy()): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrain>> {
+export async function startRetrain(client: Client, config: Config, input: RetrainInput, options?: StartOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrain>> {
   validateModelTag(input.tag);
   parseGates(input.gates);
   parseApprovalTimeout(input.approvalTimeout);
   const workflowId = retrainWorkflowId(input.tag);
-  return startOncePerKey<typeof retrain>(client, config, 'retrain', workflowId, [input],
-    `retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`, startedBy);
+  return startByKey<typeof retrain>(client, config, {
+    workflowType: 'retrain',
+    workflowId,
+    args: [input],
+    once: true,
+    doneRefusal: `retraining "${input.tag}" already ran (workflow ${workflowId}); choose another tag`,
+  }, options);
 }
 
 export async function decideRetrain(client: Client, approval: RetrainApproval): Promise<RetrainDecisionReply> {

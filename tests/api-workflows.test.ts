@@ -33,7 +33,7 @@ describe('the HTTP API starts workflows and reads them back', () => {
 
   it('trains: 202 with the ids and a Location, then the polled run completes with the model', async () => {
     const started = await api.call('POST', '/api/v1/train', { body: { tag, ...SMALL_TRAINING } });
-    expect(started.statusCode).toBe(202);
+    expect(started.statusCode, started.body).toBe(202);
     const { workflowId, runId } = started.json();
     expect(workflowId).toBe(`train-${tag}`);
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);

@@ -78,7 +78,7 @@ describe('no text a person typed goes into a workflow id or a search attribute',
     // Through the CLI, and a client naming the person who started the run.
     const cli = await runCli(p.env, ['promote', '--tag', c, '--to', 'staging', '--reason', text('cli reason'), '--by', text('cli by'), '--json']);
     expect(cli.code, cli.stderr).toBe(0);
-    const handle = await startPromotion(p.client, p.config, { tag: d, to: 'staging', reason: text('client reason'), by: text('client by') }, { kind: 'cli', name: text('started by') });
+    const handle = await startPromotion(p.client, p.config, { tag: d, to: 'staging', reason: text('client reason'), by: text('client by') }, { startedBy: { kind: 'cli', name: text('started by') } });
     await handle.result();
 
     // A schedule (paused, so it starts nothing): its id is a name the operator chose from a safe alphabet.

@@ -149,7 +149,7 @@ describe('encrypted end to end: a real run on the dev server, its history read w
     await storeUntrainedModel(t.db, tf, 'dense-autoencoder', tag);
 
     // The client and the worker both encrypt: the run's input, memo and every activity's payloads.
-    const handle = await startPromotion(p.client, p.config, { tag, to: 'staging', reason, by }, { kind: 'cli', name: startedByName });
+    const handle = await startPromotion(p.client, p.config, { tag, to: 'staging', reason, by }, { startedBy: { kind: 'cli', name: startedByName } });
     await expect(handle.result()).resolves.toMatchObject({ changed: true, to: 'staging' });
     workflowId = handle.workflowId;
     runId = handle.firstExecutionRunId;

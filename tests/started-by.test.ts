@@ -123,7 +123,7 @@ describe('who started every run', () => {
   it('keeps the initiator across continue-as-new', async () => {
     await t.db.deleteFrom('predictions').execute();
     const carol = { kind: 'cli' as const, name: 'carol' };
-    const { handle } = await startScoring(p.client, p.config, { date: SCORE_DAY, modelTag: tag, chunkSize: 100, chunksPerRun: 2 }, carol);
+    const { handle } = await startScoring(p.client, p.config, { date: SCORE_DAY, modelTag: tag, chunkSize: 100, chunksPerRun: 2 }, { startedBy: carol });
     expect(await handle.result()).toMatchObject({ scored: 400 });
     const rows = await auditRows(handle.workflowId);
     const carolRuns = rows.filter((r) => r.started_by_name === 'carol');

@@ -1,16 +1,17 @@
-import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { decideRetrain, RetrainDecisionRefused } from '../../client/registry';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { startDriftDetection, startScoring, startTraining } from '../../client/pipelines';
+import { decideRetrain, RetrainDecisionRefused, startPromotion, startRetrain, startRollback } from '../../client/registry';
 import { Type, type Static } from 'typebox';
 import { dayRangeOf, parseDay } from '../../common/dates';
 import { parseApprovalTimeout, parseGates } from '../../common/retrain-gates';
 import { MODEL_TAG_PATTERN } from '../../common/tags';
 import { findDefaultModel, findModelByTag } from '../../db/queries/models';
 import { findPreviousProduction, findProductionModel } from '../../db/queries/registry';
-import { planTraining } from '../../ml/planning/candidates';
+import { CANDIDATE_THRESHOLD_RULES, planTraining } from '../../ml/planning/candidates';
 import { resolveDriftPolicy } from '../../ml/drift/policy';
-import { driftWorkflowId, promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId, scoreWorkflowId, trainWorkflowId } from '../../workflows/ids';
 import { HttpError } from '../errors';
-import { apiStartedBy, invalidBody, startExclusive, type StartedWorkflow } from '../start-workflow';
+import { invalidBody, refuseDuplicates } from '../start-workflow';
+import { retrainWorkflowId } from '../../workflows/ids';
 import type { ApiApp, ApiDeps } from '../types';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -45,7 +46,7 @@ const Hyperparameters = {
   testFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
   candidates: Type.Optional(Type.Union([Type.Literal('baseline'), Type.Literal('all')])),
-  thresholdRule: Type.Optional(Type.String({ description: "f1, youden, mean+1std, mean+2std or p95" })),
+  thresholdRule: Type.Optional(Type.Enum([...CANDIDATE_THRESHOLD_RULES], { description: CANDIDATE_THRESHOLD_RULES.join(', ') })),
   selectBy: Type.Optional(Type.Enum(['rocAuc', 'f1', 'accuracy', 'precision', 'recall'])),
   validationFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
   minLabelsPerClass: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
@@ -112,22 +113,18 @@ const ApproveBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength:
 const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false });
 
 export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  const accepted = (reply: FastifyReply, started: StartedWorkflow) =>
-    reply.status(202).header('location', `/api/v1/workflows/${encodeURIComponent(started.workflowId)}`).send(started);
+  const accepted = (reply: FastifyReply, handle: { workflowId: string; firstExecutionRunId: string }) =>
+    reply
+      .status(202)
+      .header('location', `/api/v1/workflows/${encodeURIComponent(handle.workflowId)}`)
+      .send({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId });
 
   app.post('/train', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Train a model under a new tag', body: TrainBody, response: startResponses } }, async (request, reply) => {
+    // Everything but the tag, the window and the candidate options is a baseline hyperparameter.
     const { tag, from, to, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass, ...baseline } = request.body;
     checkTrainingWindow({ from, to });
     validateTraining({ ...baseline, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass }, '');
-    const workflowId = trainWorkflowId(tag);
-    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
-      startedBy: apiStartedBy(request),
-      workflowType: 'trainModel',
-      workflowId,
-      args: [request.body],
-      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      completedRefusal: `model tag "${tag}" was already trained by workflow ${workflowId}; choose another tag`,
-    }));
+    return accepted(reply, await startTraining(await deps.temporal(), deps.config, request.body, refuseDuplicates(request)));
   });
 
   app.post('/retrain', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Retrain: train a challenger, compare it with the champion, promote on the gates', body: RetrainBody, response: startResponses } }, async (request, reply) => {
@@ -144,44 +141,24 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
       throw invalidBody(error, 'approvalTimeout');
     }
     if (body.training) validateTraining(body.training, 'training.');
-    const workflowId = retrainWorkflowId(body.tag);
-    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
-      startedBy: apiStartedBy(request),
-      workflowType: 'retrain',
-      workflowId,
-      args: [{ ...body, requestedBy: whoAsks(request) }],
-      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      completedRefusal: `retraining "${body.tag}" already ran (workflow ${workflowId}); choose another tag`,
-    }));
+    return accepted(reply, await startRetrain(await deps.temporal(), deps.config, { ...body, requestedBy: whoAsks(request) }, refuseDuplicates(request)));
   });
 
   app.post('/score', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Score a day's (or a range's) beats", body: ScoreBody, response: startResponses } }, async (request, reply) => {
-    const range = checkWindow(request.body);
+    checkWindow(request.body);
     const modelTag = await modelTagToUse(deps, request.body.modelTag);
-    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
-      startedBy: apiStartedBy(request),
-      workflowType: 'scoreBatch',
-      workflowId: scoreWorkflowId(range, modelTag),
-      args: [{ ...request.body, modelTag }],
-      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    }));
+    return accepted(reply, (await startScoring(await deps.temporal(), deps.config, { ...request.body, modelTag }, refuseDuplicates(request))).handle);
   });
 
   app.post('/drift', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Check a day's (or a range's) beats for drift", body: DriftBody, response: startResponses } }, async (request, reply) => {
-    const range = checkWindow(request.body);
+    checkWindow(request.body);
     try {
       resolveDriftPolicy(request.body.policy);
     } catch (error) {
       throw invalidBody(error, 'policy');
     }
     const modelTag = await modelTagToUse(deps, request.body.modelTag);
-    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
-      startedBy: apiStartedBy(request),
-      workflowType: 'detectDrift',
-      workflowId: driftWorkflowId(range, modelTag),
-      args: [{ ...request.body, modelTag }],
-      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    }));
+    return accepted(reply, (await startDriftDetection(await deps.temporal(), deps.config, { ...request.body, modelTag }, refuseDuplicates(request))).handle);
   });
 
   app.post('/models/:tag/promote', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Promote a model to staging, or to production through the retraining gates against the champion (unless forced, with a reason)', params: TagParams, body: PromoteBody, response: startResponses } }, async (request, reply) => {
@@ -193,13 +170,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     } catch (error) {
       throw invalidBody(error, 'gates');
     }
-    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
-      startedBy: apiStartedBy(request),
-      workflowType: 'promoteModel',
-      workflowId: promoteWorkflowId(tag, to),
-      args: [{ tag, to, reason: request.body.reason, by: whoAsks(request), gates: request.body.gates, force: request.body.force }],
-      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    }));
+    return accepted(reply, await startPromotion(await deps.temporal(), deps.config, { tag, to, reason: request.body.reason, by: whoAsks(request), gates: request.body.gates, force: request.body.force }, refuseDuplicates(request)));
   });
 
   app.post('/models/:tag/rollback', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Roll the production model back to the one in production before it', params: TagParams, body: RejectBody, response: startResponses } }, async (request, reply) => {
@@ -209,13 +180,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
     const current = await findProductionModel(deps.db);
     if (current?.tag !== tag) throw new HttpError(409, 'not_in_production', `"${tag}" is not the production model (production: ${current ? `"${current.tag}"` : 'none'})`);
     if (!(await findPreviousProduction(deps.db))) throw new HttpError(409, 'nothing_to_roll_back_to', `no model was in production before "${tag}"`);
-    return accepted(reply, await startExclusive(await deps.temporal(), deps.config, {
-      startedBy: apiStartedBy(request),
-      workflowType: 'rollbackModel',
-      workflowId: rollbackWorkflowId(tag),
-      args: [{ currentTag: tag, reason: request.body.reason, by: whoAsks(request) }],
-      reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    }));
+    return accepted(reply, await startRollback(await deps.temporal(), deps.config, { currentTag: tag, reason: request.body.reason, by: whoAsks(request) }, refuseDuplicates(request)));
   });
 
   // The retraining's `decide` update; it returns once the decision is recorded (seconds), so a
@@ -235,7 +200,7 @@ export async function startWorkRoutes(app: ApiApp, deps: ApiDeps): Promise<void>
       throw new HttpError(409, 'not_awaiting_decision', error.message, undefined, { workflowId: description.workflowId, runId: description.runId });
     }
     const description = await handle.describe();
-    return accepted(reply, { workflowId: description.workflowId, runId: description.runId });
+    return accepted(reply, { workflowId: description.workflowId, firstExecutionRunId: description.runId });
   };
   app.post('/models/:tag/approve', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Approve a retraining that waits for a person', params: TagParams, body: ApproveBody, response: startResponses } }, decide(true));
   app.post('/models/:tag/reject', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Reject a retraining that waits for a person', params: TagParams, body: RejectBody, response: startResponses } }, decide(false));
