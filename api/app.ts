@@ -1,23 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { installAuth } from './auth';
-import { answerUnknownPathsFirst, notFoundBody } from './not-found';
-import { installRateLimits } from './rate-limits';
+import { installAuth } from './plugins/auth';
+import { answerUnknownPathsFirst, notFoundBody } from './plugins/not-found';
+import { installRateLimits } from './plugins/rate-limits';
 import { handleError } from './errors';
-import { healthRoutes } from './routes/health';
-import { auditRoutes } from './routes/audit';
-import { auditVerifyRoutes } from './routes/audit-verify';
-import { installMetrics } from './routes/metrics';
-import { apiMetricsFor, type ApiMetrics } from './metrics';
-import { installWorkflowIdLogging } from './log-context';
-import { dataRoutes } from './read-routes';
-import { startWorkRoutes } from './routes/start-work';
-import { workflowRoutes } from './routes/workflows';
-import { installWebPages } from './web-pages';
-import { refuseIllFormedText } from './well-formed-text';
+import { healthRoutes } from './routes/health/probes';
+import { installMetrics } from './plugins/metrics';
+import { apiMetricsFor, type ApiMetrics } from './plugins/metrics-registry';
+import { installWorkflowIdLogging } from './plugins/request-log';
+import { registerApiRoutes } from './routes';
+import { installSwagger, serveOpenApi } from './plugins/swagger';
+import { installWebPages } from './plugins/web-pages';
+import { refuseIllFormedText } from './plugins/well-formed-text';
 import type { ApiApp, ApiDeps } from './types';
 
 /** A caller's x-request-id is echoed in a response header and written to the logs: only 1-64 visible ASCII characters are kept. */
@@ -58,15 +53,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   const limitKey = await installRateLimits(app, deps.config);
   answerUnknownPathsFirst(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'ecgflow API', version: '1.0.0', description: 'Durable ML pipelines for ECG anomaly detection: start workflows, read results, audit.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      security: [{ apiKey: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await installSwagger(app);
   installAuth(app, deps, limitKey);
   refuseIllFormedText(app);
   await installMetrics(app, deps, options.metrics ?? apiMetricsFor(deps));
@@ -75,15 +62,7 @@ export async function buildApp(deps: ApiDeps, options: BuildAppOptions = {}): Pr
   await app.register(async (scope) => healthRoutes(scope as ApiApp, deps));
   await app.register(async (scope) => registerApiRoutes(scope as ApiApp, deps), { prefix: '/api/v1' });
 
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  serveOpenApi(app);
   await installWebPages(app);
   return app;
-}
-
-/** Every /api/v1 route module; each declares its schemas and the permission it needs. */
-async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  await app.register(async (s) => auditRoutes(s as ApiApp, deps));
-  await app.register(async (s) => auditVerifyRoutes(s as ApiApp, deps));
-  await app.register(async (s) => dataRoutes(s as ApiApp, deps));
-  await app.register(async (s) => { await startWorkRoutes(s as ApiApp, deps); await workflowRoutes(s as ApiApp, deps); });
 }

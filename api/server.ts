@@ -4,9 +4,9 @@ import { shutdownTracing, startTracing } from '../common/tracing';
 import { createDb } from '../db/connect';
 import type { Client } from '@temporalio/client';
 import { buildApp } from './app';
-import { apiMetricsFor } from './metrics';
-import { auditChainSource } from './routes/audit-verify';
-import { buildMetricsApp } from './routes/metrics';
+import { apiMetricsFor } from './plugins/metrics-registry';
+import { auditChainSource } from './routes/audit/verify';
+import { buildMetricsApp } from './plugins/metrics';
 
 /** Serves the API until SIGINT/SIGTERM; `ecgflow api` runs this. Logs are JSON with request ids. */
 export async function runApi(): Promise<void> {

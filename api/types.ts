@@ -4,8 +4,8 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/env';
 import type { ApiRole, Database } from '../db/database';
-import type { AuditChainSource } from './export/cover';
-import type { Permission } from './roles';
+import type { AuditChainSource } from './routes/audit/workbook/cover';
+import type { Permission } from './plugins/roles';
 
 export interface ApiDeps {
   db: Kysely<Database>;

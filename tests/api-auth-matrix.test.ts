@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app';
-import { ROLE_PERMISSIONS, type Permission } from '../api/roles';
+import { ROLE_PERMISSIONS, type Permission } from '../api/plugins/roles';
 import type { ApiRole } from '../db/database';
 import { API_ROLES, createApiKey, revokeApiKey } from '../db/queries/api-keys';
 import { startTestApi, type TestApi } from './helpers/api';

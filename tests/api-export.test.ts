@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app';
-import { AUDIT_SHEETS } from '../api/export/audit-workbook';
-import { chainStatusLines } from '../api/export/cover';
-import { zipBacklogBytes } from '../api/export/sheet';
+import { AUDIT_SHEETS } from '../api/routes/audit/workbook/audit-workbook';
+import { chainStatusLines } from '../api/routes/audit/workbook/cover';
+import { zipBacklogBytes } from '../api/routes/audit/workbook/sheet';
 import { addDays, formatDay, startOfDay } from '../common/dates';
+import { projectRoot } from '../config/env';
 import { createApiKey } from '../db/queries/api-keys';
 import { seedAuditRows, type AuditSeed } from './helpers/audit-seed';
 import { startTestApi, type TestApi } from './helpers/api';
@@ -112,6 +114,8 @@ describe('GET /api/v1/audit/export.xlsx', () => {
     expect(book.worksheets.map((s) => s.name)).toEqual(['Cover', 'Workflow runs', 'Models', 'Stage history', 'Predictions per day', 'Reviews', 'Drift reports', 'Retrain decisions']);
     // Excel and LibreOffice open the workbook on its active tab.
     expect(book.views[0]?.activeTab).toBe(0);
+    // The version the cover names is the package's, read from package.json wherever the module sits.
+    expect(coverOf(book).lines.get('ecgflow version')).toBe((JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version);
     for (const sheet of book.worksheets.slice(1)) {
       expect(sheet.views[0], sheet.name).toMatchObject({ state: 'frozen', ySplit: 1 });
       // The filter spans the header and every row of the table.

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app';
-import { ApiMetrics } from '../api/metrics';
-import { buildMetricsApp } from '../api/routes/metrics';
+import { ApiMetrics } from '../api/plugins/metrics-registry';
+import { buildMetricsApp } from '../api/plugins/metrics';
 import { createDb } from '../db/connect';
 import { readPipelineSnapshot, type PipelineSnapshot } from '../db/queries/pipeline-metrics';
 import { seedAuditRows, type AuditSeed } from './helpers/audit-seed';

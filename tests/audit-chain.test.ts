@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../api/app';
-import { auditChainSource } from '../api/routes/audit-verify';
+import { auditChainSource } from '../api/routes/audit/verify';
 import { createDb } from '../db/connect';
 import type { Database } from '../db/database';
 import { migrateToLatest } from '../db/migrate';

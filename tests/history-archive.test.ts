@@ -1,6 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,7 +11,7 @@ import { startTestApi, type TestApi } from './helpers/api';
 import { ingestEcg5000Head, pollUntilClosed } from './helpers/api-workflows';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { runCli } from './helpers/processes';
-import { startTestPipeline, type TestPipeline } from './helpers/temporal';
+import { deleteFromTemporal, startTestPipeline, type TestPipeline } from './helpers/temporal';
 import { DISCARD_WORKFLOW_SPANS } from '../workers/tracing';
 
 // Self-hosted Temporal drops a closed run's history after the namespace's retention. The archiver
@@ -33,26 +32,7 @@ describe("closed runs' histories are archived in MySQL and outlive Temporal's co
   let firstPass: ArchiveHistoriesResult[];
   let fromTemporal: { timeline: Record<string, unknown>; raw: { events: unknown[] } };
 
-  /** Deletes a run from Temporal and waits until Temporal says it is gone (deletion is a background task). */
-  async function deleteFromTemporal(workflowId: string, runId: string): Promise<void> {
-    let refused = '';
-    const deleteRun = () =>
-      p.client.workflowService
-        .deleteWorkflowExecution({ namespace: p.config.TEMPORAL_NAMESPACE, workflowExecution: { workflowId, runId } })
-        .then(() => (refused = ''), (error: unknown) => (refused = ` (delete refused: ${String(error)})`));
-    await deleteRun();
-    // The server deletes in a background task, which a busy server (CI runs two test files at once) can take a while to reach.
-    await expect
-      .poll(
-        async () => {
-          const state = await p.client.workflow.getHandle(workflowId, runId).describe().then(() => `still there${refused}`, (error) => (error instanceof WorkflowNotFoundError ? 'gone' : String(error)));
-          if (state !== 'gone') await deleteRun();
-          return state;
-        },
-        { timeout: 150_000, interval: 2_000 },
-      )
-      .toBe('gone');
-  }
+  const deleteRun = (workflowId: string, runId: string) => deleteFromTemporal(p.client, workflowId, runId);
 
   const runIdOf = async (workflowId: string) => (await t.db.selectFrom('workflow_runs').select('run_id').where('workflow_id', '=', workflowId).executeTakeFirstOrThrow()).run_id;
   const archiveRows = () => t.db.selectFrom('workflow_histories').selectAll().orderBy('workflow_id').execute();
@@ -81,7 +61,7 @@ describe("closed runs' histories are archived in MySQL and outlive Temporal's co
     const gone = await api.call('POST', '/api/v1/train', { body: { tag: p.tag('arch-gone'), from: '2030-01-01', to: '2030-01-02', ...SMALL_TRAINING } });
     expect((await pollUntilClosed(api, gone.headers.location as string)).status).toBe('failed');
     await expect.poll(async () => (await t.db.selectFrom('workflow_runs').select('status').where('workflow_id', 'in', [trainedId, goneId]).execute()).map((r) => r.status).sort()).toEqual(['completed', 'failed']);
-    await deleteFromTemporal(goneId, await runIdOf(goneId));
+    await deleteRun(goneId, await runIdOf(goneId));
 
     const timeline = await api.call('GET', `/api/v1/workflows/${trainedId}/history`, { as: 'auditor' });
     expect(timeline.statusCode).toBe(200);
@@ -123,7 +103,7 @@ describe("closed runs' histories are archived in MySQL and outlive Temporal's co
 
   it('answers GET /workflows/{id}/history and raw=1 from the archive once Temporal has deleted the run, with the same timeline', async () => {
     const runId = await runIdOf(trainedId);
-    await deleteFromTemporal(trainedId, runId);
+    await deleteRun(trainedId, runId);
 
     const timeline = await api.call('GET', `/api/v1/workflows/${trainedId}/history`, { as: 'auditor' });
     expect(timeline.statusCode, timeline.body).toBe(200);

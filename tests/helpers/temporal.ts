@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { connectClient } from '../../client/connection';
 import { loadConfig, type Config } from '../../config/env';
 import { initTensorFlow } from '../../ml/tf/backend';
@@ -66,4 +66,28 @@ export async function startTestPipeline(t: TestDatabase, label: string, options:
       await client.connection.close();
     },
   };
+}
+
+/**
+ * Deletes a run from Temporal and waits until Temporal says it is gone. Deletion is a background
+ * task on the server, which a busy one (CI runs two test files at once) can take minutes to reach:
+ * callers give their test a timeout above 150 s.
+ */
+export async function deleteFromTemporal(client: Client, workflowId: string, runId: string): Promise<void> {
+  let refused = '';
+  const deleteRun = () =>
+    client.workflowService
+      .deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId, runId } })
+      .then(() => (refused = ''), (error: unknown) => (refused = ` (delete refused: ${String(error)})`));
+  await deleteRun();
+  await expect
+    .poll(
+      async () => {
+        const state = await client.workflow.getHandle(workflowId, runId).describe().then(() => `still there${refused}`, (error) => (error instanceof WorkflowNotFoundError ? 'gone' : String(error)));
+        if (state !== 'gone') await deleteRun();
+        return state;
+      },
+      { timeout: 150_000, interval: 2_000 },
+    )
+    .toBe('gone');
 }

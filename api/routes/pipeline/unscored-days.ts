@@ -1,0 +1,93 @@
+import { Type } from 'typebox';
+import { day, ErrorBody } from '../../schemas/common';
+import { DateInputError, parseDay } from '../../../common/dates';
+import { findUnscoredDays, type ScoredDaysMemo } from '../../../db/queries/unscored-days';
+import { HttpError } from '../../errors';
+import type { ApiApp, ApiDeps } from '../../types';
+
+const Day = day('a UTC day, YYYY-MM-DD (inclusive)');
+
+const UnscoredDay = Type.Object({
+  date: Type.String({ description: 'the UTC recording day, YYYY-MM-DD' }),
+  beats: Type.Integer(),
+  scored: Type.Integer({ description: 'beats of the day the production model has a prediction for' }),
+  reason: Type.Union([Type.Literal('no_completed_run'), Type.Literal('beats_after_run')], {
+    description: "'no_completed_run': the audit trail has no completed scoreBatch run of the production model covering the day; 'beats_after_run': it has, but beats stored since have no prediction",
+  }),
+  lastRun: Type.Union(
+    [
+      Type.Object({
+        workflowId: Type.String(),
+        runId: Type.String(),
+        status: Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
+        startedAt: Type.String({ format: 'date-time' }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'the latest scoring run of the production model covering the day, however it ended' },
+  ),
+});
+
+const UnscoredDays = Type.Object({
+  productionModel: Type.Union([Type.Object({ tag: Type.String(), id: Type.Integer() }), Type.Null()]),
+  checkedThrough: Type.String({ description: 'the last day checked: `to`, or yesterday (UTC) when earlier; today is still being recorded' }),
+  days: Type.Array(UnscoredDay, { description: 'newest first, at most `limit`' }),
+  total: Type.Integer({ description: 'every listed day of the range' }),
+});
+
+/** The pipeline's own health as the data shows it: days that have beats but were not scored. */
+export async function pipelineRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
+  // Days found fully scored stay so until beats are added to them: later requests skip them.
+  let memo: ScoredDaysMemo | undefined;
+  app.get(
+    '/pipeline/unscored-days',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['read'],
+        summary: 'Days with beats but no completed scoring run of the production model (or with beats stored after it, left unscored)',
+        querystring: Type.Object(
+          {
+            from: Type.Optional(Day),
+            to: Type.Optional(Day),
+            limit: Type.Integer({ minimum: 1, maximum: 366, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: UnscoredDays, 400: ErrorBody },
+      },
+    },
+    async (request) => {
+      const { from, to, limit } = request.query;
+      if (from !== undefined) calendarDay(from, 'from');
+      if (to !== undefined) calendarDay(to, 'to');
+      if (from !== undefined && to !== undefined && to < from) {
+        throw new HttpError(400, 'invalid_request', `querystring.to: ${to} is before from (${from})`, 'querystring.to', { rule: 'from_before_to' });
+      }
+      const report = await findUnscoredDays(deps.db, { from, to, limit, memo });
+      memo = report.memo ?? memo;
+      return {
+        productionModel: report.productionModel && { tag: report.productionModel.tag, id: report.productionModel.id },
+        checkedThrough: report.checkedThrough,
+        days: report.days.map((d) => ({
+          date: d.day,
+          beats: d.beats,
+          scored: d.scored,
+          reason: d.reason,
+          lastRun: d.lastRun && { workflowId: d.lastRun.workflowId, runId: d.lastRun.runId, status: d.lastRun.status, startedAt: d.lastRun.startedAt.toISOString() },
+        })),
+        total: report.total,
+      };
+    },
+  );
+}
+
+/** The schema checks the shape; 2026-02-30 passes it and is refused here. */
+function calendarDay(value: string, name: 'from' | 'to'): void {
+  try {
+    parseDay(value, `querystring.${name}`);
+  } catch (error) {
+    if (error instanceof DateInputError) throw new HttpError(400, 'invalid_request', error.message, `querystring.${name}`, { rule: 'calendar_day' });
+    throw error;
+  }
+}
