@@ -2,7 +2,7 @@
 // a workflow runs in Temporal's deterministic sandbox, db/ must work under any caller, ml/ is pure
 // and testable without a database, and api/ and cli/ reach the pipeline only through Temporal.
 /** Modules a workflow may run: no I/O, no clock, no randomness of their own; checked below too. */
-const SANDBOX_SAFE = '^(workflows/|common/(dates|tags|zoned-time|retrain-gates|started-by)\\.ts$|ml/planning/)';
+const SANDBOX_SAFE = '^(workflows/|contracts/|common/(dates|tags|zoned-time|retrain-gates|started-by)\\.ts$|ml/planning/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -21,12 +21,12 @@ module.exports = {
     },
     {
       name: 'sandbox-safe-stays-safe',
-      comment: 'What a workflow may import must not itself reach I/O: no node: built-ins, no packages but the SDK common one, nothing outside the safe set.',
+      comment: 'What a workflow may import must not itself reach I/O: no node: built-ins, no packages but the SDK common one and TypeBox (the contracts), nothing outside the safe set.',
       severity: 'error',
       from: { path: SANDBOX_SAFE, pathNot: '^workflows/' },
       to: {
         dependencyTypesNot: ['type-only'],
-        pathNot: [SANDBOX_SAFE, '^node_modules/@temporalio/common/'],
+        pathNot: [SANDBOX_SAFE, '^node_modules/@temporalio/common/', '^node_modules/typebox/'],
       },
     },
     {
@@ -41,7 +41,7 @@ module.exports = {
       comment: 'ml/ is pure model code: it imports nothing of the layers above it (types included), so it tests without a database or a server.',
       severity: 'error',
       from: { path: '^ml/' },
-      to: { path: '^(api|cli|client|workers|workflows|activities|db)/' },
+      to: { path: '^(api|cli|client|workers|workflows|activities|db|contracts)/' },
     },
     {
       name: 'api-and-cli-go-through-temporal',
@@ -56,6 +56,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^cli/main\\.ts$' },
       to: { path: '^(activities/|workers/(?!main\\.ts$))' },
+    },
+    {
+      name: 'contracts-stand-alone',
+      comment: 'The contracts are the schemas every side speaks (API, CLI, workflows, web): they import TypeBox and each other, never the code on either side.',
+      severity: 'error',
+      from: { path: '^contracts/' },
+      to: { path: '^(api|cli|client|workers|workflows|activities|db|ingest|config|codec-server)/' },
     },
     {
       name: 'no-circular',

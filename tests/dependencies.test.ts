@@ -7,7 +7,7 @@ import { projectRoot } from '../config/env';
 
 // What runs in production (the images install `dependencies` only, `npm ci --omit=dev`), and what
 // only tests, benches, scripts and the web build use.
-const PRODUCTION_DIRS = ['activities', 'api', 'cli', 'client', 'common', 'config', 'db', 'ingest', 'ml', 'workers', 'workflows', 'bin'];
+const PRODUCTION_DIRS = ['activities', 'api', 'cli', 'client', 'codec-server', 'common', 'config', 'contracts', 'db', 'ingest', 'ml', 'workers', 'workflows', 'bin'];
 const DEVELOPMENT_DIRS = ['tests', 'bench', 'scripts', 'web'];
 const DEVELOPMENT_FILES = ['vitest.config.ts', 'vitest.chaos.config.ts'];
 const SOURCE = /\.(ts|mts|cts|tsx|mjs|cjs|js)$/;

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import { MODEL_TAG_PATTERN } from '../../common/tags';
 
 // The schema pieces more than one route speaks. Each is one TypeBox value, so the OpenAPI document
@@ -18,7 +18,7 @@ export const ErrorBody = Type.Object(
   { additionalProperties: true },
 );
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export { Nullable } from '../../contracts/schema';
 
 export const Tag = Type.String({ pattern: MODEL_TAG_PATTERN.source, description: "a model tag: letters, digits, '.', '_' or '-'" });
 

@@ -138,39 +138,5 @@ export interface UnscoredDays {
   total: number;
 }
 
-export interface WorkflowRun {
-  workflowId: string;
-  runId: string;
-  type: string | null;
-  status: string;
-  startTime: string | null;
-  closeTime: string | null;
-  modelTag: string | null;
-  dataDate: string | null;
-  source: 'temporal' | 'audit';
-}
-
-export interface TimelineEntry {
-  kind: string;
-  name: string;
-  status: string;
-  startedAt: string;
-  closedAt: string | null;
-  durationMs: number | null;
-  attempts?: number;
-  failure?: string;
-  lastFailure?: string;
-}
-
-export interface Timeline {
-  workflowId: string;
-  runId: string;
-  workflowType: string | null;
-  status: string;
-  startedAt: string | null;
-  closedAt: string | null;
-  durationMs: number | null;
-  failure?: string;
-  eventCount: number;
-  entries: TimelineEntry[];
-}
+// The workflow pages read what the API's route schemas say, from the one contract both use.
+export type { RunSummary as WorkflowRun, TimelineEntry, RunTimeline as Timeline } from '../../contracts/api/workflow-runs';

@@ -2,9 +2,10 @@ import { isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, type Cl
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Type } from 'typebox';
-import { ErrorBody, Instant, Nullable } from '../../schemas/common';
+import { ErrorBody, Instant } from '../../schemas/common';
+import { RUN_STATUSES, RunDetailSchema, RunListSchema, RunTimelineSchema, type RunStatus } from '../../../contracts/api/workflow-runs';
 import { listRuns } from '../../../client/tolerant-reads';
-import { parseStartedByFilter, STARTED_BY_KINDS, startedByOfRun, type StartedByFilter } from '../../../common/started-by';
+import { parseStartedByFilter, startedByOfRun, type StartedByFilter } from '../../../common/started-by';
 import { findWorkflowRun, listWorkflowRuns, startedByOfRow, type WorkflowRunRow, type WorkflowRunStatus } from '../../../db/queries/workflow-runs';
 import { findArchivedHistory } from '../../../db/queries/workflow-histories';
 import { decodeHistory, decodeHistoryPayloads, sha256Of } from '../../../common/history-codec';
@@ -17,8 +18,6 @@ import type { ApiApp, ApiDeps } from '../../types';
 // through Temporal visibility. When Temporal no longer has a run (history retention), the MySQL
 // audit trail the workflows write answers instead.
 
-const STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'continued', 'timed_out'] as const;
-type RunStatus = (typeof STATUSES)[number];
 
 const TEMPORAL_STATUS: Record<string, RunStatus> = {
   RUNNING: 'running',
@@ -41,72 +40,13 @@ const VISIBILITY_STATUS: Record<RunStatus, string> = {
 
 const WORKFLOW_TYPES = ['trainModel', 'scoreBatch', 'detectDrift', 'retrain', 'promoteModel', 'rollbackModel', 'dailyPipeline'] as const;
 
-const StartedBy = Nullable(
-  Type.Object(
-    {
-      kind: Type.Enum(STARTED_BY_KINDS),
-      name: Type.String({ description: "the API key's name, the CLI's OS user, or the schedule id" }),
-      keyId: Type.Optional(Type.Integer({ description: "the API key's id (api-key only)" })),
-    },
-    { additionalProperties: false, description: 'who started the run; null when it did not say (runs from before, or started by other tools) or when its memo is encrypted under a key this API does not hold' },
-  ),
-);
-const RunSummary = {
-  workflowId: Type.String(),
-  runId: Type.String(),
-  type: Nullable(Type.String()),
-  status: Type.Enum(STATUSES),
-  startTime: Nullable(Type.String({ format: 'date-time' })),
-  closeTime: Nullable(Type.String({ format: 'date-time' })),
-  modelTag: Nullable(Type.String()),
-  dataDate: Nullable(Type.String()),
-  stage: Nullable(Type.String()),
-  startedBy: StartedBy,
-  source: Type.Union([Type.Literal('temporal'), Type.Literal('audit')], { description: "'audit': Temporal no longer has (or has not yet indexed) the run; read from the MySQL audit trail" }),
-};
-const RunDetail = Type.Object({
-  ...RunSummary,
-  input: Type.Optional(Type.Unknown()),
-  result: Type.Optional(Type.Unknown()),
-  failure: Type.Optional(Type.String({ description: 'the innermost cause of the failure' })),
-});
-const RunList = Type.Object({ runs: Type.Array(Type.Object(RunSummary)) });
-const TimelineEntry = Type.Object(
-  {
-    kind: Type.String(),
-    name: Type.String(),
-    status: Type.String(),
-    startedAt: Type.String(),
-    closedAt: Nullable(Type.String()),
-    durationMs: Nullable(Type.Number()),
-    attempts: Type.Optional(Type.Integer()),
-    input: Type.Optional(Type.Unknown()),
-    output: Type.Optional(Type.Unknown()),
-    failure: Type.Optional(Type.String()),
-    lastFailure: Type.Optional(Type.String()),
-  },
-);
-const TimelineBody = Type.Object({
-  workflowId: Type.String(),
-  runId: Type.String(),
-  workflowType: Nullable(Type.String()),
-  status: Type.String(),
-  startedAt: Nullable(Type.String()),
-  closedAt: Nullable(Type.String()),
-  durationMs: Nullable(Type.Number()),
-  input: Type.Unknown(),
-  result: Type.Optional(Type.Unknown()),
-  failure: Type.Optional(Type.String()),
-  eventCount: Type.Integer(),
-  entries: Type.Array(TimelineEntry),
-  source: Type.Union([Type.Literal('temporal'), Type.Literal('archive')], { description: "'archive': Temporal no longer has the run; read from the history archived in MySQL when it closed (also the X-History-Source header, with raw=1 too)" }),
-});
+const TimelineBody = RunTimelineSchema;
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) });
 
 export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   app.get(
     '/workflows/:id',
-    { config: { permission: 'poll' }, schema: { tags: ['workflows'], summary: "A workflow's latest run: status, times, result or failure", params: IdParams, response: { 200: RunDetail, 404: ErrorBody } } },
+    { config: { permission: 'poll' }, schema: { tags: ['workflows'], summary: "A workflow's latest run: status, times, result or failure", params: IdParams, response: { 200: RunDetailSchema, 404: ErrorBody } } },
     async (request) => {
       const client = await deps.temporal();
       const handle = client.workflow.getHandle(request.params.id);
@@ -174,7 +114,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
             type: Type.Optional(Type.Enum(WORKFLOW_TYPES)),
             modelTag: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
             date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(\\.\\.\\d{4}-\\d{2}-\\d{2})?$', description: "a run's day (YYYY-MM-DD) or range (from..to)" })),
-            status: Type.Optional(Type.Enum(STATUSES)),
+            status: Type.Optional(Type.Enum(RUN_STATUSES)),
             from: Type.Optional(Instant),
             to: Type.Optional(Instant),
             startedBy: Type.Optional(
@@ -189,7 +129,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
           },
           { additionalProperties: false },
         ),
-        response: { 200: RunList, 400: ErrorBody },
+        response: { 200: RunListSchema, 400: ErrorBody },
       },
     },
     async (request) => {

@@ -2,6 +2,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { isEncrypted, KEY_ID_METADATA } from '../../../client/payload-codec';
+import type { Timeline, TimelineEntry, TimelineKind } from '../../../contracts/api/workflow-runs';
 
 // Turns a workflow's event history into a timeline a person can read: one entry per activity,
 // child workflow, timer, update or signal, with attempts, failures, durations and payloads
@@ -11,35 +12,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Failure = temporal.api.failure.v1.IFailure;
 type Payloads = temporal.api.common.v1.IPayloads;
 
-export type TimelineKind = 'activity' | 'child' | 'timer' | 'update' | 'signal' | 'searchAttributes';
-
-export interface TimelineEntry {
-  kind: TimelineKind;
-  name: string;
-  status: string;
-  startedAt: string;
-  closedAt: string | null;
-  durationMs: number | null;
-  attempts?: number;
-  input?: unknown;
-  output?: unknown;
-  failure?: string;
-  /** The failure of the attempt before the last one, when the activity was retried. */
-  lastFailure?: string;
-}
-
-export interface Timeline {
-  workflowType: string | null;
-  status: string;
-  startedAt: string | null;
-  closedAt: string | null;
-  durationMs: number | null;
-  input: unknown;
-  result?: unknown;
-  failure?: string;
-  eventCount: number;
-  entries: TimelineEntry[];
-}
+export type { Timeline, TimelineEntry, TimelineKind };
 
 /** A summary keeps small values whole and cuts big ones to a preview with their size. */
 const MAX_STEP_CHARS = 500;
