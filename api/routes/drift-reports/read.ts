@@ -1,34 +1,11 @@
 import { Type } from 'typebox';
+import { DriftReportDetailSchema, DriftReportListSchema } from '../../../contracts/api/drift-reports';
 import { findDriftReport, listDriftReports } from '../../../db/queries/api-reads';
 import type { DriftReportTable } from '../../../db/database';
 import type { Selectable } from 'kysely';
 import { HttpError } from '../../errors';
 import { instantOf } from '../../instants';
 import type { ApiApp, ApiDeps } from '../../types';
-
-const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
-const Band = Type.Union([Type.Literal('none'), Type.Literal('moderate'), Type.Literal('severe')]);
-
-const Report = Type.Object({
-  id: Type.Integer(),
-  modelTag: Type.String(),
-  rangeFrom: Type.String({ format: 'date-time' }),
-  rangeTo: Type.String({ format: 'date-time', description: 'exclusive' }),
-  status: Type.Union([Band, Type.Literal('insufficient')]),
-  sampleSize: Type.Integer(),
-  driftedShare: NullableNumber,
-  moderateShare: NullableNumber,
-  psiMax: NullableNumber,
-  ksStatistic: NullableNumber,
-  ksPValue: NullableNumber,
-  anomalyRate: NullableNumber,
-  baselineAnomalyRate: NullableNumber,
-  policy: Type.Unknown(),
-  workflowId: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-const ReportDetail = Type.Object({ ...Report.properties, positions: Type.Array(Type.Object({ position: Type.Integer(), psi: Type.Number(), band: Band })) });
 
 const Range = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time', description: 'reports whose range ends after this' })),
@@ -38,7 +15,7 @@ const Range = Type.Object({
 
 /** Drift reports: the list over a time range, and one report with its 140 per-position PSIs. */
 export async function driftReportRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  app.get('/drift-reports', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Range, response: { 200: Type.Object({ items: Type.Array(Report) }) } } }, async (request) => {
+  app.get('/drift-reports', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Range, response: { 200: DriftReportListSchema } } }, async (request) => {
     const { from, to, limit } = request.query;
     const rows = await listDriftReports(deps.db, { from: from === undefined ? undefined : instantOf(from, 'querystring.from'), to: to === undefined ? undefined : instantOf(to, 'querystring.to'), limit });
     return { items: rows.map(reportOf) };
@@ -46,7 +23,7 @@ export async function driftReportRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
 
   app.get(
     '/drift-reports/:id',
-    { config: { permission: 'read' }, schema: { tags: ['read'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: ReportDetail } } },
+    { config: { permission: 'read' }, schema: { tags: ['read'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: DriftReportDetailSchema } } },
     async (request) => {
       const found = await findDriftReport(deps.db, request.params.id);
       if (!found) throw new HttpError(404, 'not_found', `no drift report has id ${request.params.id}`, 'params.id');

@@ -1,41 +1,13 @@
 import { Type } from 'typebox';
 import { listBeatReviews, reviewersDisagree } from '../../../db/queries/reviews';
-import { Review, reviewOf } from './reviews';
+import { reviewOf } from './reviews';
+import { BeatSchema } from '../../../contracts/api/ecgs';
 import { findBeatDetail, listBeatPredictions } from '../../../db/queries/api-reads';
 import { findModelById } from '../../../db/queries/models';
 import { decodeBeat } from '../../../ml/beat';
 import { HttpError } from '../../errors';
 import { ModelCache } from '../../model-cache';
 import type { ApiApp, ApiDeps } from '../../types';
-
-const Numbers = Type.Array(Type.Number());
-const NullableBoolean = Type.Union([Type.Boolean(), Type.Null()]);
-
-const BeatPrediction = Type.Object({
-  modelTag: Type.String(),
-  modelKind: Type.String(),
-  score: Type.Number(),
-  threshold: Type.Number(),
-  isAnomalous: Type.Boolean(),
-  scoredAt: Type.String({ format: 'date-time' }),
-  reconstruction: Type.Union([Numbers, Type.Null()], { description: "an autoencoder's decoded beat in the original units; null for a classifier" }),
-  absoluteError: Type.Union([Numbers, Type.Null()], { description: '|samples − reconstruction| per sample' }),
-  explanation: Type.String(),
-});
-
-const Beat = Type.Object({
-  id: Type.Integer(),
-  source: Type.String(),
-  sourceRow: Type.Integer(),
-  recordedAt: Type.String({ format: 'date-time' }),
-  samples: Numbers,
-  knownAnomalous: NullableBoolean,
-  ucrClass: Type.Union([Type.Integer(), Type.Null()]),
-  reviewedLabel: NullableBoolean,
-  predictions: Type.Array(BeatPrediction),
-  reviews: Type.Array(Review, { description: 'every review of the beat, oldest first, undone ones included' }),
-  disagreement: Type.Boolean({ description: 'reviewers whose standing reviews of the beat give different labels' }),
-});
 
 /** GET /ecgs/{id}: one beat, its labels and every model's verdict, explained by recomputing the model's output. */
 export async function ecgReadRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
@@ -44,7 +16,7 @@ export async function ecgReadRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
 
   app.get(
     '/ecgs/:id',
-    { config: { permission: 'read' }, schema: { tags: ['read'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: Beat } } },
+    { config: { permission: 'read' }, schema: { tags: ['read'], params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: BeatSchema } } },
     async (request) => {
       const beat = await findBeatDetail(deps.db, request.params.id);
       if (!beat) throw new HttpError(404, 'not_found', `no beat has id ${request.params.id}`, 'params.id');

@@ -1,4 +1,5 @@
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
+import { DailyStatsSchema, MeSchema, ReviewOutcomeSchema, type Review } from '../../../contracts/api/reviews';
 import { day } from '../../schemas/common';
 import { addDays, DateInputError, formatDay, parseDay, startOfDay } from '../../../common/dates';
 import { MODEL_TAG_PATTERN } from '../../../common/tags';
@@ -9,23 +10,6 @@ import { HttpError } from '../../errors';
 import { allows, ROLE_PERMISSIONS } from '../../plugins/roles';
 import type { ApiApp, ApiDeps } from '../../types';
 
-export const Review = Type.Object({
-  id: Type.Integer(),
-  reviewer: Type.String(),
-  keyId: Type.Union([Type.Integer(), Type.Null()], { description: 'the API key that made it' }),
-  previousLabel: Type.Union([Type.Boolean(), Type.Null()], { description: 'the label it replaced (true = anomalous)' }),
-  newLabel: Type.Boolean({ description: 'true = anomalous' }),
-  note: Type.Union([Type.String(), Type.Null()]),
-  modelTag: Type.Union([Type.String(), Type.Null()], { description: "the model whose verdict the reviewer was looking at" }),
-  createdAt: Type.String({ format: 'date-time' }),
-  undoneAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-});
-const BeatReviewState = Type.Object({
-  id: Type.Integer(),
-  reviewedLabel: Type.Union([Type.Boolean(), Type.Null()], { description: "the beat's label from its latest standing review" }),
-  disagreement: Type.Boolean({ description: 'reviewers whose standing reviews of the beat give different labels' }),
-});
-const Decision = Type.Object({ review: Review, beat: BeatReviewState });
 const ReviewBody = Type.Object(
   {
     label: Type.Union([Type.Literal('anomalous'), Type.Literal('normal')]),
@@ -54,32 +38,23 @@ const StatsQuery = Type.Object({
   to: Type.Optional(Day),
   modelTag: Type.Optional(Type.String({ minLength: 1, description: 'default: the production model, else the newest' })),
 });
-const DayStats = Type.Object({
-  day: Type.String(),
-  scored: Type.Integer(),
-  anomalous: Type.Integer(),
-  anomalyRate: Type.Union([Type.Number(), Type.Null()]),
-  reviewed: Type.Integer(),
-  agreed: Type.Integer(),
-  agreementRate: Type.Union([Type.Number(), Type.Null()], { description: 'agreed / reviewed; null when nobody reviewed that day' }),
-});
 const STATS_DEFAULT_DAYS = 30;
 const STATS_MAX_DAYS = 366;
 
-export function reviewOf(review: BeatReview): Static<typeof Review> {
+export function reviewOf(review: BeatReview): Review {
   return { ...review, createdAt: review.createdAt.toISOString(), undoneAt: review.undoneAt?.toISOString() ?? null };
 }
 
 /** Reviewers confirm or correct the model's verdicts; their labels feed retraining. */
 export async function reviewRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  app.get('/me', { config: { permission: 'self' }, schema: { tags: ['review'], summary: "The calling key's name, role and permissions", response: { 200: Type.Object({ id: Type.Integer(), name: Type.String(), role: Type.String(), permissions: Type.Array(Type.String()) }) } } }, async (request) => {
+  app.get('/me', { config: { permission: 'self' }, schema: { tags: ['review'], summary: "The calling key's name, role and permissions", response: { 200: MeSchema } } }, async (request) => {
     const key = request.apiKey!;
     return { id: key.id, name: key.name, role: key.role, permissions: [...ROLE_PERMISSIONS[key.role]] };
   });
 
   app.post(
     '/ecgs/:id/reviews',
-    { config: { permission: 'review' }, schema: { tags: ['review'], summary: CREATE_REVIEW_SUMMARY, description: CREATE_REVIEW_DESCRIPTION, params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), headers: ReviewHeaders, body: ReviewBody, response: { 200: Decision, 201: Decision } } },
+    { config: { permission: 'review' }, schema: { tags: ['review'], summary: CREATE_REVIEW_SUMMARY, description: CREATE_REVIEW_DESCRIPTION, params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), headers: ReviewHeaders, body: ReviewBody, response: { 200: ReviewOutcomeSchema, 201: ReviewOutcomeSchema } } },
     async (request, reply) => {
       const key = request.apiKey!;
       const ecgId = request.params.id;
@@ -101,7 +76,7 @@ export async function reviewRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
 
   app.post(
     '/reviews/:id/undo',
-    { config: { permission: 'review' }, schema: { tags: ['review'], summary: 'Undo a review: it stays for the audit but no longer labels the beat', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: Decision } } },
+    { config: { permission: 'review' }, schema: { tags: ['review'], summary: 'Undo a review: it stays for the audit but no longer labels the beat', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: ReviewOutcomeSchema } } },
     async (request) => {
       const key = request.apiKey!;
       const undone = await refusalsAsHttp(() =>
@@ -113,7 +88,7 @@ export async function reviewRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
     },
   );
 
-  app.get('/stats/daily', { config: { permission: 'read' }, schema: { tags: ['read'], summary: "A model's anomaly rate and reviewer agreement per recording day", querystring: StatsQuery, response: { 200: Type.Object({ modelTag: Type.Union([Type.String(), Type.Null()]), from: Type.String(), to: Type.String(), days: Type.Array(DayStats) }) } } }, async (request) => {
+  app.get('/stats/daily', { config: { permission: 'read' }, schema: { tags: ['read'], summary: "A model's anomaly rate and reviewer agreement per recording day", querystring: StatsQuery, response: { 200: DailyStatsSchema } } }, async (request) => {
     const { from, to } = statsRange(request.query.from, request.query.to);
     const model = request.query.modelTag === undefined ? await findDefaultModel(deps.db) : await findModelByTag(deps.db, request.query.modelTag);
     if (!model && request.query.modelTag !== undefined) throw new HttpError(404, 'not_found', `no model is tagged "${request.query.modelTag}"`, 'querystring.modelTag');

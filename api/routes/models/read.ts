@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ModelDetailSchema, ModelListSchema, ProductionModelSchema, type ModelStage } from '../../../contracts/api/models';
 import { listCandidatesOfTag } from '../../../db/queries/candidates';
 import { findModelByTag, listModels, type ModelSummaryRow } from '../../../db/queries/models';
 import { findProductionAt, listStageHistory, type StageHistoryEntry } from '../../../db/queries/registry';
@@ -6,61 +7,9 @@ import { HttpError } from '../../errors';
 import { instantOf } from '../../instants';
 import type { ApiApp, ApiDeps } from '../../types';
 
-const Json = Type.Unknown({ description: 'JSON object as stored' });
-const Stage = Type.Union([Type.Literal('candidate'), Type.Literal('staging'), Type.Literal('production'), Type.Literal('archived')]);
-const NullableDate = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-
-const ModelSummary = Type.Object({
-  id: Type.Integer(),
-  tag: Type.String(),
-  kind: Type.String(),
-  stage: Stage,
-  threshold: Type.Number(),
-  metrics: Json,
-  trainFrom: NullableDate,
-  trainTo: NullableDate,
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-const HistoryEntry = Type.Object({
-  fromStage: Type.Union([Stage, Type.Null()]),
-  toStage: Stage,
-  changedAt: Type.String({ format: 'date-time' }),
-  changedBy: Type.String(),
-  reason: Type.String(),
-  workflowId: Type.Union([Type.String(), Type.Null()]),
-});
-
-const Candidate = Type.Object({
-  name: Type.String(),
-  kind: Type.String(),
-  status: Type.String(),
-  selected: Type.Boolean(),
-  hyperparameters: Json,
-  threshold: Type.Union([Type.Number(), Type.Null()]),
-  metrics: Json,
-  detail: Type.Union([Type.String(), Type.Null()]),
-  trainingMs: Type.Union([Type.Integer(), Type.Null()]),
-});
-
-const ModelDetail = Type.Object({
-  ...ModelSummary.properties,
-  hyperparameters: Json,
-  normalisation: Json,
-  rowCounts: Json,
-  fingerprint: Type.String(),
-  backend: Type.String(),
-  trainingMs: Type.Integer(),
-  workflowId: Type.String(),
-  candidates: Type.Array(Candidate),
-  stageHistory: Type.Array(HistoryEntry),
-});
-
-const ProductionAt = Type.Object({ at: Type.String({ format: 'date-time' }), model: ModelSummary, since: HistoryEntry });
-
 /** The registry, read-only: models with their stage and metrics, a model's story, production at an instant. */
 export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  app.get('/models', { config: { permission: 'read' }, schema: { tags: ['read'], response: { 200: Type.Object({ items: Type.Array(ModelSummary) }) } } }, async () => ({
+  app.get('/models', { config: { permission: 'read' }, schema: { tags: ['read'], response: { 200: ModelListSchema } } }, async () => ({
     items: (await listModels(deps.db)).map(summaryOf),
   }));
 
@@ -70,7 +19,7 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
     '/models/production',
     {
       config: { permission: 'read' },
-      schema: { tags: ['read'], querystring: Type.Object({ at: Type.Optional(Type.String({ format: 'date-time', description: 'defaults to now' })) }), response: { 200: ProductionAt } },
+      schema: { tags: ['read'], querystring: Type.Object({ at: Type.Optional(Type.String({ format: 'date-time', description: 'defaults to now' })) }), response: { 200: ProductionModelSchema } },
     },
     async (request) => {
       const at = request.query.at === undefined ? new Date() : instantOf(request.query.at, 'querystring.at');
@@ -84,7 +33,7 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
 
   app.get(
     '/models/:tag',
-    { config: { permission: 'read' }, schema: { tags: ['read'], params: Type.Object({ tag: Type.String({ minLength: 1, maxLength: 128 }) }), response: { 200: ModelDetail } } },
+    { config: { permission: 'read' }, schema: { tags: ['read'], params: Type.Object({ tag: Type.String({ minLength: 1, maxLength: 128 }) }), response: { 200: ModelDetailSchema } } },
     async (request) => {
       const model = await findModelByTag(deps.db, request.params.tag);
       if (!model) throw new HttpError(404, 'not_found', `no model is tagged "${request.params.tag}"`, 'params.tag');
@@ -121,7 +70,7 @@ function summaryOf(m: ModelSummaryRow) {
     id: m.id,
     tag: m.tag,
     kind: m.kind,
-    stage: m.stage as 'candidate',
+    stage: m.stage as ModelStage,
     threshold: m.threshold,
     metrics: parse(m.metrics),
     trainFrom: m.train_from?.toISOString() ?? null,

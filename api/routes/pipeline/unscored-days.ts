@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { UnscoredDaysSchema } from '../../../contracts/api/pipeline';
 import { day, ErrorBody } from '../../schemas/common';
 import { DateInputError, parseDay } from '../../../common/dates';
 import { findUnscoredDays, type ScoredDaysMemo } from '../../../db/queries/unscored-days';
@@ -6,34 +7,6 @@ import { HttpError } from '../../errors';
 import type { ApiApp, ApiDeps } from '../../types';
 
 const Day = day('a UTC day, YYYY-MM-DD (inclusive)');
-
-const UnscoredDay = Type.Object({
-  date: Type.String({ description: 'the UTC recording day, YYYY-MM-DD' }),
-  beats: Type.Integer(),
-  scored: Type.Integer({ description: 'beats of the day the production model has a prediction for' }),
-  reason: Type.Union([Type.Literal('no_completed_run'), Type.Literal('beats_after_run')], {
-    description: "'no_completed_run': the audit trail has no completed scoreBatch run of the production model covering the day; 'beats_after_run': it has, but beats stored since have no prediction",
-  }),
-  lastRun: Type.Union(
-    [
-      Type.Object({
-        workflowId: Type.String(),
-        runId: Type.String(),
-        status: Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]),
-        startedAt: Type.String({ format: 'date-time' }),
-      }),
-      Type.Null(),
-    ],
-    { description: 'the latest scoring run of the production model covering the day, however it ended' },
-  ),
-});
-
-const UnscoredDays = Type.Object({
-  productionModel: Type.Union([Type.Object({ tag: Type.String(), id: Type.Integer() }), Type.Null()]),
-  checkedThrough: Type.String({ description: 'the last day checked: `to`, or yesterday (UTC) when earlier; today is still being recorded' }),
-  days: Type.Array(UnscoredDay, { description: 'newest first, at most `limit`' }),
-  total: Type.Integer({ description: 'every listed day of the range' }),
-});
 
 /** The pipeline's own health as the data shows it: days that have beats but were not scored. */
 export async function pipelineRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
@@ -54,7 +27,7 @@ export async function pipelineRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
           },
           { additionalProperties: false },
         ),
-        response: { 200: UnscoredDays, 400: ErrorBody },
+        response: { 200: UnscoredDaysSchema, 400: ErrorBody },
       },
     },
     async (request) => {

@@ -1,4 +1,5 @@
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
+import { PredictionPageSchema, type PredictionItem } from '../../../contracts/api/predictions';
 import { DateInputError, dayRangeOf, windowOfDays } from '../../../common/dates';
 import { listPredictionPage, type PredictionPageRow } from '../../../db/queries/api-reads';
 import { decodeCursor, encodeCursor } from '../../cursor';
@@ -15,24 +16,9 @@ const Query = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 
-export const PredictionItem = Type.Object({
-  ecgId: Type.Integer(),
-  source: Type.String(),
-  sourceRow: Type.Integer(),
-  recordedAt: Type.String({ format: 'date-time' }),
-  score: Type.Number(),
-  threshold: Type.Number(),
-  isAnomalous: Type.Boolean(),
-  knownAnomalous: Type.Union([Type.Boolean(), Type.Null()]),
-  modelTag: Type.String(),
-  reviewedLabel: Type.Union([Type.Boolean(), Type.Null()], { description: "the latest review's label (true = anomalous), null if unreviewed" }),
-});
-
-const Page = Type.Object({ items: Type.Array(PredictionItem), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-
 /** GET /predictions: every model's verdicts, filtered, in pages that a cursor walks exactly once — in (beat, model) order, or for one day in (time, beat, model) order. */
 export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  app.get('/predictions', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Query, response: { 200: Page } } }, async (request) => {
+  app.get('/predictions', { config: { permission: 'read' }, schema: { tags: ['read'], querystring: Query, response: { 200: PredictionPageSchema } } }, async (request) => {
     const q = request.query;
     // A day's pages walk it in time order, so their cursor also carries the last beat's time.
     const inDay = q.date !== undefined;
@@ -56,7 +42,7 @@ export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void
 }
 
 // A literal, not a spread: at a hundred rows a page, copying objects showed in the profile.
-function itemOfRow(row: PredictionPageRow): Static<typeof PredictionItem> {
+function itemOfRow(row: PredictionPageRow): PredictionItem {
   return {
     ecgId: row.ecgId,
     source: row.source,

@@ -161,7 +161,7 @@ export class Decisions {
     const last = this.madeHere[this.madeHere.length - 1];
     if (last) return last;
     const beat = this.hooks.current()?.beat;
-    const own = beat?.reviews?.filter((r) => !r.undoneAt && this.mayUndo(r)).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)[0];
+    const own = beat?.reviews.filter((r) => !r.undoneAt && this.mayUndo(r)).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)[0];
     return own && beat ? { reviewId: own.id, ecgId: beat.id, newLabel: own.newLabel } : undefined;
   }
 

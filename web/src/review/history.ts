@@ -7,12 +7,6 @@ export function renderHistory(beat: Beat): void {
   const table = byId<HTMLTableElement>('history-table');
   const empty = byId('history-empty');
   byId('disagreement').hidden = !beat.disagreement;
-  if (!beat.reviews) {
-    table.hidden = true;
-    empty.hidden = false;
-    empty.textContent = 'This API does not report review history.';
-    return;
-  }
   const reviews = [...beat.reviews].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id);
   empty.hidden = reviews.length > 0;
   empty.textContent = 'No reviews yet.';
