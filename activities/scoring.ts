@@ -1,3 +1,4 @@
+import { LoadedModels } from '../ml/tf/loaded-models';
 import { Context, log } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays, type DayRange } from '../common/dates';
@@ -42,28 +43,14 @@ export interface ChunkCursor {
   afterId: number;
 }
 
+/** Scorers kept loaded per worker: a day is scored by one or two models (production, staging). */
 const CACHED_SCORERS = 4;
 
 export function createScoringActivities(deps: ScoringDeps) {
   const pageSize = deps.pageSize ?? 2000;
   const metrics = deps.metrics ?? noPipelineMetrics;
-  const scorers = new Map<number, Promise<Scorer>>();
-
-  async function scorerFor(modelId: number): Promise<Scorer> {
-    let scorer = scorers.get(modelId);
-    if (!scorer) {
-      scorer = loadScorer(modelId);
-      scorers.set(modelId, scorer);
-      scorer.catch(() => scorers.delete(modelId));
-      if (scorers.size > CACHED_SCORERS) {
-        const [oldest] = scorers.keys();
-        const evicted = scorers.get(oldest!);
-        scorers.delete(oldest!);
-        evicted?.then((s) => s.dispose(), () => undefined);
-      }
-    }
-    return scorer;
-  }
+  const scorers = new LoadedModels<Scorer>(CACHED_SCORERS);
+  const scorerFor = (modelId: number) => scorers.get(modelId, () => loadScorer(modelId));
 
   async function loadScorer(modelId: number): Promise<Scorer> {
     const row = await findModelById(deps.db, modelId);

@@ -1,17 +1,18 @@
 import type * as tfTypes from '../ml/tf/tfjs';
-import { LRUCache } from 'lru-cache';
 import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
 import type { BackendPreference } from '../ml/tf/backend';
 import { initTensorFlow, type TensorFlow } from '../ml/tf/backend';
 import { loadModel } from '../ml/tf/artifact';
+import { LoadedModels } from '../ml/tf/loaded-models';
+import { reconstructBeat } from '../ml/tf/reconstruction';
 import { SAMPLES_PER_BEAT } from '../ml/beat';
 import type { MinMax } from '../ml/normalise';
-import { normaliseInto } from '../ml/normalise';
 import type { ModelRow } from '../db/database';
 
 /** A stored model loaded once: a row's weights never change after it is saved, so its id keys the cache. */
 interface LoadedModel {
   tf: TensorFlow;
+  dispose(): void;
   model: tfTypes.LayersModel;
   normalisation: MinMax;
   /** True when the network outputs a reconstruction of its input, false for a single P(anomalous). */
@@ -29,17 +30,13 @@ export type BeatExplanation =
  * caller walking every model's beats must not grow the API's memory one model at a time.
  */
 export class ModelCache {
-  private readonly loaded: LRUCache<number, Promise<LoadedModel>>;
+  private readonly loaded: LoadedModels<LoadedModel>;
 
   constructor(
     private readonly backend: BackendPreference,
     size: number,
   ) {
-    this.loaded = new LRUCache({
-      max: size,
-      // A model being used by a request when it is evicted is freed once that request is done with it.
-      dispose: (pending) => void pending.then((m) => setImmediate(() => m.model.dispose()), () => undefined),
-    });
+    this.loaded = new LoadedModels(size);
   }
 
   /** How many models are loaded (or loading) now. */
@@ -51,24 +48,12 @@ export class ModelCache {
   async explain(modelId: number, readRow: () => Promise<StoredModelRow | undefined>, samples: Float32Array): Promise<BeatExplanation> {
     const { tf, model, normalisation, reconstructs } = await this.load(modelId, readRow);
     if (!reconstructs) return { reconstruction: null, absoluteError: null, explanation: 'classifier output P(anomalous)' };
-    const input = normaliseInto(samples, normalisation);
-    const decoded = tf.tidy(() => (model.predict(tf.tensor2d(input, [1, SAMPLES_PER_BEAT])) as tfTypes.Tensor2D).dataSync());
-    const span = normalisation.max - normalisation.min;
-    // Back to the units the beat was recorded in, so it can be drawn over the original samples.
-    const reconstruction = Array.from(decoded, (v) => v * span + normalisation.min);
-    const absoluteError = reconstruction.map((v, i) => Math.abs(samples[i]! - v));
+    const { reconstruction, absoluteError } = reconstructBeat(tf, model, normalisation, samples);
     return { reconstruction, absoluteError, explanation: 'autoencoder reconstruction in the original units; the score is the mean absolute error in normalised units' };
   }
 
   private load(modelId: number, readRow: () => Promise<StoredModelRow | undefined>): Promise<LoadedModel> {
-    let pending = this.loaded.get(modelId);
-    if (!pending) {
-      pending = this.build(modelId, readRow);
-      this.loaded.set(modelId, pending);
-      // A failed load is retried by the next request rather than cached.
-      pending.catch(() => this.loaded.delete(modelId));
-    }
-    return pending;
+    return this.loaded.get(modelId, () => this.build(modelId, readRow));
   }
 
   private async build(modelId: number, readRow: () => Promise<StoredModelRow | undefined>): Promise<LoadedModel> {
@@ -79,7 +64,7 @@ export class ModelCache {
     const declared = scoreOutputOfKind(row.kind);
     const width = (model.outputs[0]?.shape ?? []).at(-1);
     const reconstructs = declared ? declared === 'reconstruction-error' : width === SAMPLES_PER_BEAT;
-    return { tf, model, normalisation: normalisationOfRow(row), reconstructs };
+    return { tf, model, normalisation: normalisationOfRow(row), reconstructs, dispose: () => model.dispose() };
   }
 
   dispose(): void {
