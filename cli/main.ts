@@ -9,6 +9,8 @@ import { registerRegistryCommands } from './register-registry';
 import { registerRunsCommands } from './register-runs';
 import { registerScheduleCommands } from './register-schedule';
 import { CliError } from './output';
+import { INGEST_FORMATS } from '../ingest/formats';
+import { CANDIDATE_SETS, CANDIDATE_THRESHOLD_RULES, SELECTION_METRICS } from '../ml/planning/candidates';
 
 // Command modules load on use, so `--help` and light commands do not pay for Temporal, TensorFlow or exceljs.
 const commands = {
@@ -67,7 +69,7 @@ program
   .option('--spread-days <n>', 'spread the rows evenly over the N days ending yesterday', integer(1, 3650))
   .option('--unlabelled', 'ignore a label column')
   .option('--skip-invalid', 'store the good rows and report the bad ones (default: a bad row writes nothing)')
-  .addOption(new Option('--format <layout>', 'column layout (default: detected)').choices(['tutorial', 'ucr', 'unlabelled']))
+  .addOption(new Option('--format <layout>', 'column layout (default: detected)').choices(INGEST_FORMATS))
   .option('--json', 'print one JSON value')
   .action(
     action(async (ctx, file: string, o: { source?: string; recordedOn?: string; spreadDays?: number; unlabelled?: boolean; skipInvalid?: boolean; format?: 'tutorial' | 'ucr' | 'unlabelled'; json?: boolean }) =>
@@ -87,9 +89,9 @@ program
   .option('--encoder-units <list>', 'baseline autoencoder: encoder layer widths; the decoder mirrors them (default 32,16,8)', unitList)
   .option('--test-fraction <x>', 'held-out share of the labelled beats (default 0.2)', decimal(0.01, 0.99))
   .option('--seed <n>', 'random seed (default 42)', integer(0, 2 ** 31 - 1))
-  .addOption(new Option('--candidates <set>', 'all: baseline, wider autoencoders and classifiers, best on validation wins; baseline: the baseline alone (default all)').choices(['all', 'baseline']))
-  .addOption(new Option('--threshold-rule <rule>', "each candidate's threshold: maximise F1 or Youden's J on validation, or an autoencoder rule on its training loss (default f1)").choices(['f1', 'youden', 'mean+1std', 'mean+2std', 'p95']))
-  .addOption(new Option('--select-by <metric>', 'validation metric that picks the model, ties broken by F1 (default rocAuc)').choices(['rocAuc', 'f1', 'accuracy', 'precision', 'recall']))
+  .addOption(new Option('--candidates <set>', 'all: baseline, wider autoencoders and classifiers, best on validation wins; baseline: the baseline alone (default all)').choices(CANDIDATE_SETS))
+  .addOption(new Option('--threshold-rule <rule>', "each candidate's threshold: maximise F1 or Youden's J on validation, or an autoencoder rule on its training loss (default f1)").choices(CANDIDATE_THRESHOLD_RULES))
+  .addOption(new Option('--select-by <metric>', 'validation metric that picks the model, ties broken by F1 (default rocAuc)').choices(SELECTION_METRICS))
   .option('--validation-fraction <x>', 'share of the non-test beats held back for validation (default 0.2)', decimal(0.01, 0.99))
   .option('--min-labels-per-class <n>', 'anomalous and normal beats a classifier needs to train (default 50)', integer(1, 1_000_000))
   .option('--json', 'print one JSON value')

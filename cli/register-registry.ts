@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { action, decimal, integer } from './program';
+import { GATE_METRICS } from '../common/retrain-gates';
+import { CANDIDATE_SETS } from '../ml/planning/candidates';
 
 // Command modules load on use, so `--help` does not pay for Temporal.
 const commands = {
@@ -63,12 +65,12 @@ export function registerRegistryCommands(program: Command): void {
     .option('--require-approval', 'wait for ecgflow approve/reject before promoting')
     .option('--approval-timeout <duration>', 'reject when nobody decides within this time (default 7d)', duration)
     .option('--approvers <n>', 'distinct people who must approve, none of them the requester (default 1)', integer(1, 5))
-    .addOption(new Option('--gate-metric <metric>', 'the metric compared with the champion (default rocAuc)').choices(['rocAuc', 'accuracy', 'f1']))
+    .addOption(new Option('--gate-metric <metric>', 'the metric compared with the champion (default rocAuc)').choices(GATE_METRICS))
     .option('--min-roc-auc <x>', 'minimum ROC-AUC of the challenger (default 0.9)', decimal(0, 1))
     .option('--min-accuracy <x>', 'minimum accuracy of the challenger (default 0.85)', decimal(0, 1))
     .option('--max-regression <x>', 'how far the challenger may trail the champion on the gate metric (default 0.01)', decimal(0, 1))
     .option('--epochs <n>', 'training epochs of the challenger', integer(1, 10_000))
-    .addOption(new Option('--candidates <set>', "the challenger's candidates: the baseline autoencoder alone, or all (default all)").choices(['baseline', 'all']))
+    .addOption(new Option('--candidates <set>', "the challenger's candidates: the baseline autoencoder alone, or all (default all)").choices(CANDIDATE_SETS))
     .option('--by <name>', 'who retrains (default: the OS user)')
     .option('--no-wait', 'print the started workflow and return')
     .option('--json', 'print one JSON value')

@@ -7,7 +7,8 @@ export const DEFAULT_RETRAIN_GATES: RetrainGates = Object.freeze({ metric: 'rocA
 
 export const DEFAULT_APPROVAL_TIMEOUT = '7 days';
 
-const GATE_METRICS: readonly RetrainGates['metric'][] = ['rocAuc', 'accuracy', 'f1'];
+/** The metrics a challenger may be judged by against the champion. */
+export const GATE_METRICS: readonly RetrainGates['metric'][] = ['rocAuc', 'accuracy', 'f1'];
 const METRIC_NAMES: Record<RetrainGates['metric'], string> = { rocAuc: 'ROC-AUC', accuracy: 'accuracy', f1: 'F1' };
 
 /** The part of a model's metrics the gates read. */

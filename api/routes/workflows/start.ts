@@ -5,7 +5,7 @@ import { day, startResponses, Tag } from '../../schemas/common';
 import { dayRangeOf, parseDay } from '../../../common/dates';
 import { parseApprovalTimeout, parseGates } from '../../../common/retrain-gates';
 import { findDefaultModel, findModelByTag } from '../../../db/queries/models';
-import { CANDIDATE_THRESHOLD_RULES, planTraining } from '../../../ml/planning/candidates';
+import { CANDIDATE_SETS, CANDIDATE_THRESHOLD_RULES, planTraining, SELECTION_METRICS } from '../../../ml/planning/candidates';
 import { resolveDriftPolicy } from '../../../ml/drift/policy';
 import { HttpError } from '../../errors';
 import { accepted, invalidBody, refuseDuplicates, whoAsks } from '../workflow-starts';
@@ -27,9 +27,9 @@ const Hyperparameters = {
   learningRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'above 0, at most 1' })),
   testFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
-  candidates: Type.Optional(Type.Union([Type.Literal('baseline'), Type.Literal('all')])),
+  candidates: Type.Optional(Type.Enum([...CANDIDATE_SETS])),
   thresholdRule: Type.Optional(Type.Enum([...CANDIDATE_THRESHOLD_RULES], { description: CANDIDATE_THRESHOLD_RULES.join(', ') })),
-  selectBy: Type.Optional(Type.Enum(['rocAuc', 'f1', 'accuracy', 'precision', 'recall'])),
+  selectBy: Type.Optional(Type.Enum([...SELECTION_METRICS])),
   validationFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
   minLabelsPerClass: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   includeReviewed: Type.Optional(Type.Boolean()),
