@@ -3,7 +3,7 @@ import { Context, log } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays, type DayRange } from '../common/dates';
 import type { Database } from '../db/database';
-import { findDefaultModel, findModelById, findModelByTag } from '../db/queries/models';
+import { chooseModel, findModelById } from '../db/queries/models';
 import { countRunPredictions, hasPredictionsBetween, insertNewPredictions, upsertPredictions, type ScoredPage } from '../db/queries/predictions';
 import { planIdChunks, readBeatsToScore, type BeatToScore, type IdChunk } from '../db/queries/scoring';
 import type { TensorFlow } from '../ml/tf/backend';
@@ -61,14 +61,9 @@ export function createScoringActivities(deps: ScoringDeps) {
   return {
     /** The named model, else the production one, else the newest. */
     async resolveModel(input: { modelTag?: string }): Promise<ResolvedModel> {
-      if (input.modelTag !== undefined) {
-        const row = await findModelByTag(deps.db, input.modelTag);
-        if (!row) throw permanent('ModelNotFound', `no model is tagged "${input.modelTag}"`);
-        return { modelId: row.id, modelTag: row.tag };
-      }
-      const row = await findDefaultModel(deps.db);
-      if (!row) throw permanent('ModelNotFound', 'no model has been trained yet; run ecgflow train --tag T first');
-      return { modelId: row.id, modelTag: row.tag };
+      const choice = await chooseModel(deps.db, input.modelTag);
+      if ('model' in choice) return { modelId: choice.model.id, modelTag: choice.model.tag };
+      throw permanent('ModelNotFound', choice.missing === 'tag' ? `no model is tagged "${choice.tag}"` : 'no model has been trained yet; run ecgflow train --tag T first');
     },
 
     async planScoring(input: { range: DayRange; afterId: number; chunkSize: number; maxChunks: number }): Promise<{ chunks: IdChunk[]; more: boolean }> {

@@ -1,6 +1,6 @@
 import { startScoring } from '../../client/pipelines';
 import { dayRangeOf } from '../../common/dates';
-import { findDefaultModel, findModelByTag } from '../../db/queries/models';
+import { chooseModel } from '../../db/queries/models';
 import { scoreProgressQuery, type ScoreBatchResult } from '../../workflows/scoreBatch';
 import type { CliContext } from '../context';
 import { CliError, printResult } from '../output';
@@ -43,12 +43,7 @@ export function describeScoring(r: ScoreBatchResult): string {
 
 /** The workflow id names the model, so the default model is resolved before starting. */
 export async function modelTagToUse(ctx: CliContext, requested: string | undefined): Promise<string> {
-  if (requested !== undefined) {
-    const model = await findModelByTag(ctx.database(), requested);
-    if (!model) throw new CliError(`no model is tagged "${requested}" (ecgflow models lists them)`);
-    return model.tag;
-  }
-  const model = await findDefaultModel(ctx.database());
-  if (!model) throw new CliError('no model has been trained yet; run ecgflow train --tag T first');
-  return model.tag;
+  const choice = await chooseModel(ctx.database(), requested);
+  if ('model' in choice) return choice.model.tag;
+  throw new CliError(choice.missing === 'tag' ? `no model is tagged "${choice.tag}" (ecgflow models lists them)` : 'no model has been trained yet; run ecgflow train --tag T first');
 }

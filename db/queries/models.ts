@@ -32,6 +32,22 @@ export async function findDefaultModel(db: Kysely<Database>): Promise<ModelSumma
   return db.selectFrom('models').select(summaryColumns).orderBy('id', 'desc').limit(1).executeTakeFirst();
 }
 
+/** What chooseModel found: the model, or what was missing (the named tag, or any model at all). */
+export type ModelChoice = { model: ModelSummaryRow } | { missing: 'tag'; tag: string } | { missing: 'any' };
+
+/**
+ * The model a run uses: the one named, else the production one, else the newest. The CLI, the API
+ * and the scoring activity all choose through here; each says in its own words what was missing.
+ */
+export async function chooseModel(db: Kysely<Database>, requestedTag: string | undefined): Promise<ModelChoice> {
+  if (requestedTag !== undefined) {
+    const model = await findModelByTag(db, requestedTag);
+    return model ? { model } : { missing: 'tag', tag: requestedTag };
+  }
+  const model = await findDefaultModel(db);
+  return model ? { model } : { missing: 'any' };
+}
+
 /**
  * Saves a trained model under its tag. A retried save of the same workflow returns the row it wrote
  * before; a tag owned by another workflow is reported, never overwritten.

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { day, startResponses, Tag } from '../../schemas/common';
 import { dayRangeOf, parseDay } from '../../../common/dates';
 import { parseApprovalTimeout, parseGates } from '../../../common/retrain-gates';
-import { findDefaultModel, findModelByTag } from '../../../db/queries/models';
+import { chooseModel } from '../../../db/queries/models';
 import { CANDIDATE_SETS, CANDIDATE_THRESHOLD_RULES, planTraining, SELECTION_METRICS } from '../../../ml/planning/candidates';
 import { resolveDriftPolicy } from '../../../ml/drift/policy';
 import { HttpError } from '../../errors';
@@ -158,11 +158,8 @@ function validateTraining(options: Record<string, unknown>, under: string): void
 
 /** Workflow ids name the model, so the default (production, else newest) is resolved before starting. */
 async function modelTagToUse(deps: ApiDeps, requested: string | undefined): Promise<string> {
-  if (requested !== undefined) {
-    if (!(await findModelByTag(deps.db, requested))) throw new HttpError(404, 'not_found', `no model is tagged "${requested}"`, 'body.modelTag');
-    return requested;
-  }
-  const model = await findDefaultModel(deps.db);
-  if (!model) throw new HttpError(409, 'no_model', 'no model has been trained yet; POST /api/v1/train first', 'body.modelTag');
-  return model.tag;
+  const choice = await chooseModel(deps.db, requested);
+  if ('model' in choice) return choice.model.tag;
+  if (choice.missing === 'tag') throw new HttpError(404, 'not_found', `no model is tagged "${choice.tag}"`, 'body.modelTag');
+  throw new HttpError(409, 'no_model', 'no model has been trained yet; POST /api/v1/train first', 'body.modelTag');
 }
