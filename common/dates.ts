@@ -1,7 +1,10 @@
 // Pure date helpers shared by workflows, activities and the CLI. Days are UTC calendar days.
 
 const DAY_MS = 86_400_000;
-const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A calendar day as written everywhere (API, CLI, search attributes): YYYY-MM-DD; parseDay checks the calendar too. */
+export const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** The same day, without the captures, for schemas and other patterns to build on. */
+export const DAY_SOURCE = '\\d{4}-\\d{2}-\\d{2}';
 
 export class DateInputError extends Error {
   override name = 'DateInputError';

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { MODEL_TAG_PATTERN } from '../../common/tags';
+import { DAY_SOURCE } from '../../common/dates';
 
 // The schema pieces more than one route speaks. Each is one TypeBox value, so the OpenAPI document
 // (generated from the route schemas) and the validation agree everywhere.
@@ -23,9 +24,9 @@ export { Nullable } from '../../contracts/schema';
 export const Tag = Type.String({ pattern: MODEL_TAG_PATTERN.source, description: "a model tag: letters, digits, '.', '_' or '-'" });
 
 /** A calendar day; the calendar check (2026-02-30) is the route's, beyond the pattern. */
-export const day = (description = 'a UTC day, YYYY-MM-DD') => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+export const day = (description = 'a UTC day, YYYY-MM-DD') => Type.String({ pattern: `^${DAY_SOURCE}$`, description });
 
-export const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$', description: 'a UTC day (YYYY-MM-DD) or an ISO instant' });
+export const Instant = Type.String({ pattern: `^${DAY_SOURCE}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$`, description: 'a UTC day (YYYY-MM-DD) or an ISO instant' });
 
 // `headers` is how @fastify/swagger documents response headers: here, where to poll the run.
 /** The 202 of every route that starts a workflow. */

@@ -11,10 +11,11 @@ import { ConcurrentIngestError, IngestError, ingestFile, type IngestReport } fro
 import { SAMPLES_PER_BEAT } from '../../../ml/beat';
 import { HttpError } from '../../errors';
 import type { ApiApp, ApiDeps } from '../../types';
+import { day } from '../../schemas/common';
 
 const Options = {
   source: Type.String({ minLength: 1, maxLength: 255 }),
-  recordedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'every beat recorded at 00:00 UTC that day' })),
+  recordedOn: Type.Optional(day('every beat recorded at 00:00 UTC that day')),
   spreadDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'spread beats over the N UTC days ending yesterday' })),
   skipInvalid: Type.Optional(Type.Boolean({ description: 'store the good rows of a file with bad ones, instead of nothing' })),
   unlabelled: Type.Optional(Type.Boolean({ description: 'ignore the label column' })),

@@ -5,9 +5,10 @@ import { listPredictionPage, type PredictionPageRow } from '../../../db/queries/
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { HttpError } from '../../errors';
 import type { ApiApp, ApiDeps } from '../../types';
+import { day } from '../../schemas/common';
 
 const Query = Type.Object({
-  date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day the beats were recorded on' })),
+  date: Type.Optional(day('UTC day the beats were recorded on')),
   source: Type.Optional(Type.String({ minLength: 1 })),
   anomalous: Type.Optional(Type.Boolean({ description: "the model's verdict" })),
   reviewed: Type.Optional(Type.Boolean({ description: 'whether a person reviewed the beat' })),

@@ -13,6 +13,7 @@ import { DATA_DATE, MODEL_TAG, STAGE } from '../../../workflows/search-attribute
 import { HttpError } from '../../errors';
 import { historyTimeline, summarise } from './timeline';
 import type { ApiApp, ApiDeps } from '../../types';
+import { DAY_SOURCE } from '../../../common/dates';
 
 // Reading workflow runs: one run's state and result, its history as a timeline, and a filtered list
 // through Temporal visibility. When Temporal no longer has a run (history retention), the MySQL
@@ -113,7 +114,7 @@ export async function workflowRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
           {
             type: Type.Optional(Type.Enum(WORKFLOW_TYPES)),
             modelTag: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' })),
-            date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}(\\.\\.\\d{4}-\\d{2}-\\d{2})?$', description: "a run's day (YYYY-MM-DD) or range (from..to)" })),
+            date: Type.Optional(Type.String({ pattern: `^${DAY_SOURCE}(\\.\\.${DAY_SOURCE})?$`, description: "a run's day (YYYY-MM-DD) or range (from..to)" })),
             status: Type.Optional(Type.Enum(RUN_STATUSES)),
             from: Type.Optional(Instant),
             to: Type.Optional(Instant),

@@ -10,6 +10,7 @@ import {
 import { chainStatusLines, COVER_SHEET, ecgflowVersion, listFirst, writeCoverSheet, type CoverFacts, type CoverLine, type CoverSheetRow } from './cover';
 import { JsonFields } from './json-fields';
 import { writeTableSheet, type ColumnSpec, type SheetLimits, type SheetOutcome, type SheetSource } from './sheet';
+import { DAY_PATTERN } from '../../../../common/dates';
 
 /** The data sheets, in tab order after the cover. */
 export const AUDIT_SHEETS = ['Workflow runs', 'Models', 'Stage history', 'Predictions per day', 'Reviews', 'Drift reports', 'Retrain decisions'] as const;
@@ -191,7 +192,7 @@ function retrainView(row: AuditRetrainDecisionRow): RetrainView {
   const challenger = details.object('challenger');
   const champion = details.object('champion');
   const window = details.object('window');
-  const day = (value: string | null) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : null);
+  const day = (value: string | null) => (value && DAY_PATTERN.test(value) ? new Date(`${value}T00:00:00Z`) : null);
   const d = {
     challengerRocAuc: challenger.object('metrics').number('rocAuc'), challengerF1: challenger.object('metrics').number('f1'),
     championRocAuc: champion.object('metrics').number('rocAuc'), championF1: champion.object('metrics').number('f1'), championModelId: champion.number('modelId'),
@@ -367,6 +368,6 @@ function abandon(workbook: ExcelJS.stream.xlsx.WorkbookWriter): void {
 
 /** Runs record their data days as text, `YYYY-MM-DD` or `from..to`; the sheet shows both ends as dates. */
 function dataDays(value: string | null): [Date | null, Date | null] {
-  const days = (value ?? '').split('..').map((part) => (/^\d{4}-\d{2}-\d{2}$/.test(part) ? new Date(`${part}T00:00:00Z`) : null));
+  const days = (value ?? '').split('..').map((part) => (DAY_PATTERN.test(part) ? new Date(`${part}T00:00:00Z`) : null));
   return [days[0] ?? null, days[days.length - 1] ?? null];
 }
