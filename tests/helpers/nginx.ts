@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestCertificates } from './tls-certs';
 import { freePort } from './ports';
+import { stopGracefully } from './processes';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -33,7 +34,7 @@ export async function startGrpcTlsProxy(certs: TestCertificates, upstream: strin
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const stop = async () => {
-    await stopProcess(child);
+    await stopGracefully(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -107,15 +108,3 @@ function untilListening(port: number, child: ChildProcess): Promise<void> {
   });
 }
 
-/** SIGTERM is nginx's fast shutdown; the worker process exits with the master. */
-function stopProcess(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}

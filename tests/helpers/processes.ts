@@ -40,6 +40,19 @@ export function killHard(child: ChildProcess): Promise<void> {
   });
 }
 
+/** SIGTERM (a server's clean shutdown), then SIGKILL if it has not exited after `hardAfterMs`, so an afterAll stays bounded. */
+export function stopGracefully(child: ChildProcess, hardAfterMs = 5_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const hard = setTimeout(() => child.kill('SIGKILL'), hardAfterMs);
+    child.once('exit', () => {
+      clearTimeout(hard);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 export interface CliRun {
   code: number;
   stdout: string;

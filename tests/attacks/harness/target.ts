@@ -8,6 +8,7 @@ import { projectRoot } from '../../../config/env';
 import { freePort } from '../../chaos/helpers/api-process';
 import { createTestDatabase, type TestDatabase } from '../../helpers/db';
 import { CLI } from '../../helpers/processes';
+import { stopGracefully } from '../../helpers/processes';
 
 /** A real `ecgflow api` process on a real port, on a database of its own, with its own temp directory. */
 export interface AttackTarget {
@@ -64,7 +65,7 @@ export async function startAttackTarget(label: string, env: Record<string, strin
     tmpDir,
     logFile,
     async stop() {
-      await stop(child);
+      await stopGracefully(child);
       log.end();
       await t.drop();
       await rm(tmpDir, { recursive: true, force: true });
@@ -91,14 +92,3 @@ async function untilReady(child: ChildProcess, port: number): Promise<void> {
   throw new Error('ecgflow api did not answer /healthz within 60 s');
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(hard);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
