@@ -17,7 +17,7 @@ export default defineConfig({
     // Rate limits off in effect: a test file sends hundreds of requests from 127.0.0.1 in seconds.
     // tests/attacks/ starts its API processes with the limits of production, or smaller ones.
     // Worker processes the tests start keep their metrics port off (0): several run at once on one
-    // host and would fight over 9464; tests/worker-metrics.test.ts gives its worker a port of its own.
+    // host and would fight over 9464; tests/workers/metrics.test.ts gives its worker a port of its own.
     env: { ECGFLOW_TF_BACKEND: process.env.ECGFLOW_TF_BACKEND ?? 'wasm', API_RATE_LIMIT_MAX_PER_IP: '1000000', API_RATE_LIMIT_MAX_PER_KEY: '1000000', ECGFLOW_WORKER_METRICS_PORT: '0' },
   },
 });

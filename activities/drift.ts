@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { parseDay, windowOfDays, type DayRange } from '../common/dates';
-import type { Database, ModelRow } from '../db/database';
+import type { Database } from '../db/database';
 import { readBaselineProfile, readBeatsPage, storeBaselineProfile, upsertDriftReport, type ProfiledBeatRow } from '../db/queries/drift';
 import type { TimeWindow } from '../db/queries/ecg';
-import { findModelById } from '../db/queries/models';
+import { loadStoredModel } from '../db/queries/models';
 import type { TensorFlow } from '../ml/tf/backend';
 import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
 import { compareWithBaseline, psiBand, type DriftMeasurement } from '../ml/drift/verdict';
@@ -13,10 +13,10 @@ import { resolveDriftPolicy } from '../ml/drift/policy';
 import { priorityOfHash, type BaselineProfile } from '../ml/drift/profile';
 import { WindowProfiler, type WindowProfileState } from '../ml/drift/window';
 import type { BeatMatrix } from '../ml/matrix';
-import { createScorer, type Scorer } from '../ml/tf/scorer';
-import type { DriftPolicy } from '../workflows/contracts';
+import { createScorerOf, type Scorer } from '../ml/tf/scorer';
 import { permanent, workflowRunOf } from './errors';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
+import type { LoadableModel } from '../db/stored-model';
+import type { DriftPolicy } from '../ml/drift/policy';
 
 export interface DriftDeps {
   db: Kysely<Database>;
@@ -73,8 +73,8 @@ export function createDriftActivities(deps: DriftDeps) {
     }
   }
 
-  async function withScorer<T>(row: ModelRow, use: (scorer: Scorer) => Promise<T>): Promise<T> {
-    const scorer = await createScorer(deps.tf, artifactOfRow(row), normalisationOfRow(row), row.threshold, scoreOutputOfKind(row.kind));
+  async function withScorer<T>(model: LoadableModel, use: (scorer: Scorer) => Promise<T>): Promise<T> {
+    const scorer = await createScorerOf(deps.tf, model);
     try {
       return await use(scorer);
     } finally {
@@ -82,10 +82,10 @@ export function createDriftActivities(deps: DriftDeps) {
     }
   }
 
-  async function modelOrFail(modelId: number): Promise<ModelRow> {
-    const row = await findModelById(deps.db, modelId);
-    if (!row) throw permanent('ModelNotFound', `model ${modelId} no longer exists`);
-    return row;
+  async function modelOrFail(modelId: number): Promise<LoadableModel> {
+    const model = await loadStoredModel(deps.db, { id: modelId });
+    if (!model) throw permanent('ModelNotFound', `model ${modelId} no longer exists`);
+    return model;
   }
 
   return {
@@ -94,17 +94,18 @@ export function createDriftActivities(deps: DriftDeps) {
      * and stores it with the model. Idempotent: a model that has its baseline keeps it.
      */
     async computeBaselineProfile(input: { modelId: number }): Promise<BaselineSummary> {
-      const row = await modelOrFail(input.modelId);
-      if (row.baseline_profile) return summaryOf(row.id, parseBaselineProfile(row.baseline_profile), false);
+      const model = await modelOrFail(input.modelId);
+      const existing = await readBaselineProfile(deps.db, model.id);
+      if (existing) return summaryOf(model.id, parseBaselineProfile(existing), false);
       const ctx = Context.current();
-      const window = { from: row.train_from ?? undefined, to: row.train_to ?? undefined };
+      const window = { from: model.trainFrom ?? undefined, to: model.trainTo ?? undefined };
       // The beats the model could have trained on: a window open towards now must not take in what came later.
-      const arrivedBy = row.created_at;
-      const builder = new BaselineBuilder(row.threshold);
+      const arrivedBy = model.createdAt;
+      const builder = new BaselineBuilder(model.threshold);
       let beatsRead = 0;
       // A model trained on a snapshot is profiled on the snapshot's beats, not on later arrivals.
-      const snapshotEnd = row.snapshot_beat_id === null ? undefined : Number(row.snapshot_beat_id);
-      const lastId = await withScorer(row, (scorer) =>
+      const snapshotEnd = model.snapshot?.beatId;
+      const lastId = await withScorer(model, (scorer) =>
         forEachPage(window, { afterId: 0, toId: snapshotEnd, arrivedBy }, (beats, rows) => {
           builder.addScored(beats, scorer.score(beats), rows.map((r) => priorityOfHash(r.content_hash)));
           beatsRead += beats.count;
@@ -112,7 +113,7 @@ export function createDriftActivities(deps: DriftDeps) {
         }),
       );
       if (beatsRead === 0) {
-        throw permanent('NoBaselineData', `model ${row.tag} has no beats left in its training window to profile`);
+        throw permanent('NoBaselineData', `model ${model.tag} has no beats left in its training window to profile`);
       }
       // The second pass stops at the first one's last id, so both passes count the same beats.
       let binned = 0;
@@ -121,10 +122,10 @@ export function createDriftActivities(deps: DriftDeps) {
         binned += beats.count;
         ctx.heartbeat({ pass: 'binning', beatsRead: binned });
       });
-      await storeBaselineProfile(deps.db, row.id, JSON.stringify(builder.profile()));
-      const stored = await readBaselineProfile(deps.db, row.id);
-      if (!stored) throw new Error(`model ${row.tag} disappeared while its baseline was stored`);
-      return summaryOf(row.id, parseBaselineProfile(stored), true);
+      await storeBaselineProfile(deps.db, model.id, JSON.stringify(builder.profile()));
+      const saved = await readBaselineProfile(deps.db, model.id);
+      if (!saved) throw new Error(`model ${model.tag} disappeared while its baseline was stored`);
+      return summaryOf(model.id, parseBaselineProfile(saved), true);
     },
 
     /** Profiles the window's beats against the model's baseline and gives the verdict; resumes at its cursor. */
@@ -137,14 +138,15 @@ export function createDriftActivities(deps: DriftDeps) {
       } catch (error) {
         throw permanent('InvalidInput', (error as Error).message);
       }
-      const row = await modelOrFail(input.modelId);
-      if (!row.baseline_profile) throw permanent('NoBaseline', `model ${row.tag} has no baseline profile yet`);
-      const baseline = parseBaselineProfile(row.baseline_profile);
+      const model = await modelOrFail(input.modelId);
+      const stored = await readBaselineProfile(deps.db, model.id);
+      if (!stored) throw permanent('NoBaseline', `model ${model.tag} has no baseline profile yet`);
+      const baseline = parseBaselineProfile(stored);
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as MeasureDriftCursor | undefined;
       const profiler = new WindowProfiler(baseline.edges, baseline.threshold, resumed?.state);
       let beatsRead = resumed?.beatsRead ?? 0;
-      await withScorer(row, (scorer) =>
+      await withScorer(model, (scorer) =>
         forEachPage(window, { afterId: resumed?.afterId ?? 0 }, (beats, rows) => {
           profiler.add(beats, scorer.score(beats), rows.map((r) => priorityOfHash(r.content_hash)));
           beatsRead += beats.count;

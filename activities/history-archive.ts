@@ -6,6 +6,7 @@ import { closeStatusOf, encodeHistory } from '../common/history-codec';
 import type { Database } from '../db/database';
 import { listUnarchivedRuns, storeArchivedHistory, storeUnarchivable, type ArchiveCursor } from '../db/queries/workflow-histories';
 import { permanent } from './errors';
+import type { UnarchivableRun } from '../contracts/workflows/archive-histories';
 
 // Copies closed runs' event histories from Temporal into MySQL (workflow_histories), so the history
 // of a run outlives Temporal's retention. A run cannot archive its own history (it is not complete
@@ -16,12 +17,6 @@ export interface ArchiveBatchInput {
   after?: ArchiveCursor;
   /** Runs looked at in this batch (default 100). */
   limit?: number;
-}
-
-export interface UnarchivableRun {
-  workflowId: string;
-  runId: string;
-  reason: string;
 }
 
 export interface ArchiveBatchResult {

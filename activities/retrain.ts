@@ -1,19 +1,20 @@
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays } from '../common/dates';
-import type { Database, ModelRow } from '../db/database';
-import { readLabelledBeats, type LabelledBeatRow, type LabelSnapshot } from '../db/queries/ecg';
-import { findModelByTag } from '../db/queries/models';
+import type { Database } from '../db/database';
+import { readLabelledBeats, type LabelledBeatRow } from '../db/queries/ecg';
+import { findModelByTag, loadStoredModel } from '../db/queries/models';
 import { findProductionModel } from '../db/queries/registry';
 import { applyRetrainDecision } from '../db/queries/retrain-decisions';
 import type { TensorFlow } from '../ml/tf/backend';
 import { decodeBeats, SAMPLES_PER_BEAT } from '../ml/beat';
 import { evaluate, type Metrics } from '../ml/planning/metrics';
-import { createScorer } from '../ml/tf/scorer';
+import { createScorerOf } from '../ml/tf/scorer';
 import { isTestKey } from '../ml/split';
 import { permanent, workflowRunOf } from './errors';
-import { refusalsArePermanent, stageChangeOf, type StageChange } from './registry';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
+import { refusalsArePermanent, stageChangeOf } from './registry';
+import type { StoredModel } from '../db/stored-model';
+import type { StageChangeResult } from '../contracts/workflows/stage-changes';
 
 export interface OpenDayRange {
   from?: string;
@@ -66,7 +67,7 @@ export interface RetrainDecisionOutcome {
   decidedBy: string;
   /** False when a retried attempt found the decision already recorded. */
   created: boolean;
-  stageChange: StageChange | null;
+  stageChange: StageChangeResult | null;
 }
 
 /** Champion/challenger evaluation and the decisions of retraining. */
@@ -87,12 +88,12 @@ export function createRetrainActivities(deps: { db: Kysely<Database>; tf: Tensor
 
     /** Loads each model from MySQL and scores the same held-out labelled beats of the window with all of them. */
     async evaluateModelsOnWindow(input: EvaluateModelsInput): Promise<WindowEvaluation> {
-      const reference = await findModelByTag(deps.db, input.heldOutOf);
+      const reference = await loadStoredModel(deps.db, { tag: input.heldOutOf });
       if (!reference) throw permanent('ModelNotFound', `no model is tagged "${input.heldOutOf}"`);
       const split = splitOf(reference);
       // The challenger's own snapshot: its held-out rows are exactly those it was kept from, with the
       // labels they had, not beats or reviews that arrived while it trained.
-      const all = await readLabelledBeats(deps.db, openWindow(input.range), { includeReviewed: input.includeReviewed, asOf: snapshotOfRow(reference) });
+      const all = await readLabelledBeats(deps.db, openWindow(input.range), { includeReviewed: input.includeReviewed, asOf: reference.snapshot ?? undefined });
       const rows = all.filter((r) => isTestKey(r.content_hash.toString('hex'), split.testFraction, split.seed));
       if (rows.length === 0) throw permanent('NoEvaluationData', `no labelled beats of ${describe(input.range)} fall in the held-out split of "${input.heldOutOf}"`);
       const beats = matrixOf(rows);
@@ -101,11 +102,11 @@ export function createRetrainActivities(deps: { db: Kysely<Database>; tf: Tensor
 
       const metrics: Record<string, Metrics> = {};
       for (const tag of input.modelTags) {
-        const row = tag === reference.tag ? reference : await findModelByTag(deps.db, tag);
-        if (!row) throw permanent('ModelNotFound', `no model is tagged "${tag}"`);
-        const scorer = await createScorer(deps.tf, artifactOfRow(row), normalisationOfRow(row), row.threshold, scoreOutputOfKind(row.kind));
+        const model = tag === reference.tag ? reference : await loadStoredModel(deps.db, { tag });
+        if (!model) throw permanent('ModelNotFound', `no model is tagged "${tag}"`);
+        const scorer = await createScorerOf(deps.tf, model);
         try {
-          metrics[tag] = evaluate(scorer.score(beats), labels, row.threshold, classes);
+          metrics[tag] = evaluate(scorer.score(beats), labels, model.threshold, classes);
         } finally {
           scorer.dispose();
         }
@@ -132,21 +133,16 @@ export function createRetrainActivities(deps: { db: Kysely<Database>; tf: Tensor
   };
 }
 
-function briefOf(row: ModelRow): ModelBrief {
-  return { modelId: row.id, tag: row.tag, workflowId: row.workflow_id, metrics: JSON.parse(row.metrics) as Metrics };
+function briefOf(model: StoredModel): ModelBrief {
+  return { modelId: model.id, tag: model.tag, workflowId: model.workflowId, metrics: model.metrics };
 }
 
 /** The split a model was trained with; models record testFraction and seed with their hyperparameters. */
-function splitOf(row: ModelRow): { testFraction: number; seed: number } {
-  const hyper = JSON.parse(row.hyperparameters) as { testFraction?: unknown; seed?: unknown };
+function splitOf(model: StoredModel): { testFraction: number; seed: number } {
+  const hyper = model.hyperparameters;
   const testFraction = typeof hyper.testFraction === 'number' ? hyper.testFraction : 0.2;
   const seed = typeof hyper.seed === 'number' ? hyper.seed : 42;
   return { testFraction, seed };
-}
-
-function snapshotOfRow(row: ModelRow): LabelSnapshot | undefined {
-  if (row.snapshot_beat_id === null || row.snapshot_review_id === null || row.snapshot_at === null) return undefined;
-  return { beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at };
 }
 
 function openWindow(range: OpenDayRange): { from?: Date; to?: Date } {

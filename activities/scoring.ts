@@ -3,15 +3,14 @@ import { Context, log } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import { windowOfDays, type DayRange } from '../common/dates';
 import type { Database } from '../db/database';
-import { chooseModel, findModelById } from '../db/queries/models';
+import { chooseModel, loadStoredModel } from '../db/queries/models';
 import { countRunPredictions, hasPredictionsBetween, insertNewPredictions, upsertPredictions, type ScoredPage } from '../db/queries/predictions';
 import { planIdChunks, readBeatsToScore, type BeatToScore, type IdChunk } from '../db/queries/scoring';
 import type { TensorFlow } from '../ml/tf/backend';
-import { createScorer, type Scorer } from '../ml/tf/scorer';
+import { createScorerOf, type Scorer } from '../ml/tf/scorer';
 import { beatMatrixOfBlobs } from '../ml/scorer-input';
 import { permanent, workflowRunOf } from './errors';
 import { noPipelineMetrics, type PipelineMetrics } from './metrics';
-import { artifactOfRow, normalisationOfRow, scoreOutputOfKind } from '../db/stored-model';
 
 export interface ScoringDeps {
   db: Kysely<Database>;
@@ -53,9 +52,9 @@ export function createScoringActivities(deps: ScoringDeps) {
   const scorerFor = (modelId: number) => scorers.get(modelId, () => loadScorer(modelId));
 
   async function loadScorer(modelId: number): Promise<Scorer> {
-    const row = await findModelById(deps.db, modelId);
-    if (!row) throw permanent('ModelNotFound', `model ${modelId} no longer exists`);
-    return createScorer(deps.tf, artifactOfRow(row), normalisationOfRow(row), row.threshold, scoreOutputOfKind(row.kind));
+    const model = await loadStoredModel(deps.db, { id: modelId });
+    if (!model) throw permanent('ModelNotFound', `model ${modelId} no longer exists`);
+    return createScorerOf(deps.tf, model);
   }
 
   return {

@@ -9,22 +9,7 @@ import type { LabelledBeats } from '../ml/tf/classifier';
 import { deriveSeed } from '../ml/random';
 import { splitTrainTest } from '../ml/split';
 import { permanent } from './errors';
-
-export interface RowCounts {
-  /** Labelled beats of the window. */
-  labelled: number;
-  /** Beats not held out for the test: fit + validation. */
-  train: number;
-  /** Normal beats among `train`. */
-  trainNormal: number;
-  test: number;
-  /** Beats the candidates learn from, and how many of them are anomalous. */
-  fit: number;
-  fitAnomalous: number;
-  /** Beats every candidate is compared (and thresholded) on, and how many are anomalous. */
-  validation: number;
-  validationAnomalous: number;
-}
+import type { RowCounts, TrainingSnapshot } from '../contracts/workflows/train-model';
 
 export interface SplitPart extends LabelledBeats {
   classes: (number | null)[];
@@ -37,13 +22,6 @@ export interface TrainingSplits {
   counts: RowCounts;
   /** sha256 over the content hash and label of each non-test beat, in id order: what the model learnt from. */
   fingerprint: string;
-}
-
-/** A LabelSnapshot as it crosses workflow history: JSON, so the instant is an ISO string. */
-export interface TrainingSnapshot {
-  beatId: number;
-  reviewId: number;
-  at: string;
 }
 
 export interface TrainingDataInput {

@@ -1,19 +1,6 @@
 import { CancelledFailure } from '@temporalio/activity';
 import type { BatchProgress, TrainingCallbacks } from '../ml/tf/training-progress';
-
-/** Heartbeat details of trainCandidate, read by the CLI for its progress line. */
-export interface TrainProgress {
-  candidate: string;
-  /** The epoch finished, or, with batch set, the epoch under way. */
-  epoch: number;
-  epochs: number;
-  /** The epoch's training loss, or, with batch set, its loss over the batches so far. */
-  loss: number;
-  validationLoss?: number;
-  /** Set by heartbeats sent inside an epoch: the batch just trained, from 1, of the epoch's batches. */
-  batch?: number;
-  batches?: number;
-}
+import type { TrainProgress } from '../contracts/workflows/train-model';
 
 /**
  * How much wall time may pass between two heartbeats inside an epoch. Far below any heartbeat

@@ -11,35 +11,21 @@ import {
   type AutoencoderCandidateSpec,
   type CandidateOutcome,
   type CandidateSpec,
-  type CandidateStatus,
   type ClassifierCandidateSpec,
-  type SelectionMetric,
   type SplitSettings,
 } from '../ml/planning/candidates';
 import { trainClassifier } from '../ml/tf/classifier';
 import { evaluate, type Metrics } from '../ml/planning/metrics';
-import { createScorer } from '../ml/tf/scorer';
+import { createScorerOf } from '../ml/tf/scorer';
 import { chooseThreshold, type ValidationThresholdRule } from '../ml/planning/threshold';
 import type { TrainingCallbacks } from '../ml/tf/training-progress';
 import { permanent, workflowRunOf } from './errors';
 import { noPipelineMetrics, type PipelineMetrics } from './metrics';
-import { artifactOfRow, rowOfTrainedModel, scoreOutputOfKind, type StorableModel } from '../db/stored-model';
-import { trainingHeartbeats, type TrainingHeartbeatOptions, type TrainProgress } from './training-heartbeat';
+import { artifactOfRow, rowOfTrainedModel, type StorableModel } from '../db/stored-model';
+import { trainingHeartbeats, type TrainingHeartbeatOptions } from './training-heartbeat';
 import { takeLabelSnapshot } from '../db/queries/ecg';
-import {
-  labelSnapshotOf,
-  loadTrainingSplits,
-  openWindow,
-  rowsLabelled,
-  trainingSnapshotOf,
-  type RowCounts,
-  type TrainingDataInput,
-  type TrainingSnapshot,
-  type TrainingSplits,
-} from './training-data';
-
-export type { RowCounts } from './training-data';
-export type { TrainProgress } from './training-heartbeat';
+import { labelSnapshotOf, loadTrainingSplits, openWindow, rowsLabelled, trainingSnapshotOf, type TrainingDataInput, type TrainingSplits } from './training-data';
+import type { RowCounts, SavedModelSummary, TrainProgress, TrainingSnapshot } from '../contracts/workflows/train-model';
 
 export interface TrainingDeps {
   db: Kysely<Database>;
@@ -58,40 +44,6 @@ export interface RunData extends TrainingDataInput {
 export interface CandidateInput extends RunData {
   candidate: CandidateSpec;
   minLabelsPerClass: number;
-}
-
-/** A candidate as the run's result lists it. */
-export interface CandidateBrief {
-  name: string;
-  kind: string;
-  status: CandidateStatus;
-  threshold: number | null;
-  validation: Pick<Metrics, 'rocAuc' | 'f1' | 'accuracy' | 'precision' | 'recall'> | null;
-  trainingMs: number | null;
-  detail: string | null;
-  selected: boolean;
-}
-
-export interface SavedModelSummary {
-  modelId: number;
-  tag: string;
-  kind: string;
-  threshold: number;
-  /** On the held-out test split, which no candidate saw while training or thresholding. */
-  metrics: Metrics;
-  rowCounts: RowCounts;
-  trainingMs: number;
-  backend: string;
-  /** The candidate that became the model, and its metrics on the validation split it won on. */
-  selected: string;
-  validationMetrics: Metrics | null;
-  /** The labelled data the model was trained on (null for a model trained before snapshots). */
-  snapshot: TrainingSnapshot | null;
-}
-
-export interface TrainedModelSummary extends SavedModelSummary {
-  selectBy: SelectionMetric;
-  candidates: CandidateBrief[];
 }
 
 export function createTrainingActivities(deps: TrainingDeps) {
@@ -177,7 +129,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const workflowId = workflowRunOf(Context.current().info).workflowId;
       const saved = await findModelByTag(deps.db, tag);
       if (saved) {
-        if (saved.workflow_id !== workflowId) throw permanent('TagInUse', `model tag "${tag}" was taken by workflow ${saved.workflow_id} while training`);
+        if (saved.workflowId !== workflowId) throw permanent('TagInUse', `model tag "${tag}" was taken by workflow ${saved.workflowId} while training`);
         const candidate = await findCandidate(deps.db, workflowId, input.candidate);
         await markSelected(deps.db, workflowId, input.candidate);
         return {
@@ -185,13 +137,13 @@ export function createTrainingActivities(deps: TrainingDeps) {
           tag: saved.tag,
           kind: saved.kind,
           threshold: saved.threshold,
-          metrics: JSON.parse(saved.metrics) as Metrics,
-          rowCounts: JSON.parse(saved.row_counts) as RowCounts,
-          trainingMs: saved.training_ms,
+          metrics: saved.metrics,
+          rowCounts: saved.rowCounts as RowCounts,
+          trainingMs: saved.trainingMs,
           backend: saved.backend || deps.backend,
           selected: input.candidate,
           validationMetrics: candidate?.metrics ? (JSON.parse(candidate.metrics) as Metrics) : null,
-          snapshot: storedSnapshotOf(saved),
+          snapshot: saved.snapshot && trainingSnapshotOf(saved.snapshot),
         };
       }
 
@@ -243,11 +195,6 @@ export function createTrainingActivities(deps: TrainingDeps) {
       };
     },
   };
-}
-
-function storedSnapshotOf(row: { snapshot_beat_id: number | null; snapshot_review_id: number | null; snapshot_at: Date | null }): TrainingSnapshot | null {
-  if (row.snapshot_beat_id === null || row.snapshot_review_id === null || row.snapshot_at === null) return null;
-  return trainingSnapshotOf({ beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at });
 }
 
 interface StagedCandidate {
@@ -306,7 +253,7 @@ async function trainClassifierCandidate(tf: TensorFlow, spec: ClassifierCandidat
 
 /** Scores through the same scorer that will serve the stored model, so validation sees what production will. */
 async function scoresOf(tf: TensorFlow, model: StorableModel, beats: TrainingSplits['validation']): Promise<Float32Array> {
-  const scorer = await createScorer(tf, model.artifact, model.normalisation, model.threshold, scoreOutputOfKind(model.kind));
+  const scorer = await createScorerOf(tf, model);
   try {
     return scorer.score(beats);
   } finally {

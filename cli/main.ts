@@ -9,8 +9,13 @@ import { registerRegistryCommands } from './register-registry';
 import { registerRunsCommands } from './register-runs';
 import { registerScheduleCommands } from './register-schedule';
 import { CliError } from './output';
-import { INGEST_FORMATS } from '../ingest/formats';
+import { INGEST_FORMATS, type IngestFormat } from '../ingest/formats';
 import { CANDIDATE_SETS, CANDIDATE_THRESHOLD_RULES, SELECTION_METRICS } from '../ml/planning/candidates';
+import type { ScoreRequest } from '../contracts/workflows/score-batch';
+import type { TrainModelInput } from '../contracts/workflows/train-model';
+
+/** The option every command shares: print one JSON value instead of text. */
+type JsonFlag = { json?: boolean };
 
 // Command modules load on use, so `--help` and light commands do not pay for Temporal, TensorFlow or exceljs.
 const commands = {
@@ -72,7 +77,7 @@ program
   .addOption(new Option('--format <layout>', 'column layout (default: detected)').choices(INGEST_FORMATS))
   .option('--json', 'print one JSON value')
   .action(
-    action(async (ctx, file: string, o: { source?: string; recordedOn?: string; spreadDays?: number; unlabelled?: boolean; skipInvalid?: boolean; format?: 'tutorial' | 'ucr' | 'unlabelled'; json?: boolean }) =>
+    action(async (ctx, file: string, o: { source?: string; recordedOn?: string; spreadDays?: number; unlabelled?: boolean; skipInvalid?: boolean; format?: IngestFormat; json?: boolean }) =>
       (await commands.data()).runIngest(ctx, { path: file, source: o.source, recordedOn: o.recordedOn, spreadDays: o.spreadDays, unlabelled: o.unlabelled, skipInvalid: o.skipInvalid, format: o.format }, Boolean(o.json)),
     ),
   );
@@ -96,7 +101,7 @@ program
   .option('--min-labels-per-class <n>', 'anomalous and normal beats a classifier needs to train (default 50)', integer(1, 1_000_000))
   .option('--json', 'print one JSON value')
   .action(
-    action(async (ctx, o: { tag: string; from?: string; to?: string; epochs?: number; batchSize?: number; learningRate?: number; encoderUnits?: number[]; testFraction?: number; seed?: number; candidates?: 'all' | 'baseline'; thresholdRule?: 'f1' | 'youden' | 'mean+1std' | 'mean+2std' | 'p95'; selectBy?: 'rocAuc' | 'f1' | 'accuracy' | 'precision' | 'recall'; validationFraction?: number; minLabelsPerClass?: number; json?: boolean }) => {
+    action(async (ctx, o: TrainModelInput & JsonFlag) => {
       const { json, ...input } = o;
       return (await commands.train()).runTrain(ctx, dropUndefined(input), Boolean(json));
     }),
@@ -111,7 +116,7 @@ program
   .option('--model <tag>', 'the model (default: the production model, else the newest)')
   .option('--chunk-size <n>', 'beats per activity (default 10000)', integer(1, 1_000_000))
   .option('--json', 'print one JSON value')
-  .action(action(async (ctx, o: { date?: string; from?: string; to?: string; model?: string; chunkSize?: number; json?: boolean }) => (await commands.infer()).runInfer(ctx, o, Boolean(o.json))));
+  .action(action(async (ctx, o: Omit<ScoreRequest, 'modelTag'> & { model?: string } & JsonFlag) => (await commands.infer()).runInfer(ctx, o, Boolean(o.json))));
 
 program
   .command('models')

@@ -3,6 +3,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { action, decimal, integer } from './program';
 import { GATE_METRICS } from '../common/retrain-gates';
 import { CANDIDATE_SETS } from '../ml/planning/candidates';
+import type { GateOverrides } from '../contracts/workflows/retrain';
+import type { PromoteModelInput } from '../contracts/workflows/stage-changes';
+import type { TrainingOptions } from '../contracts/workflows/train-model';
 
 // Command modules load on use, so `--help` does not pay for Temporal.
 const commands = {
@@ -37,7 +40,7 @@ export function registerRegistryCommands(program: Command): void {
     .option('--force', 'promote to production past the gates against the champion; the stage history records that it was forced, and why')
     .option('--json', 'print one JSON value')
     .action(
-      action(async (ctx, o: { tag: string; reason: string; to: 'staging' | 'production'; by?: string; force?: boolean; json?: boolean }) =>
+      action(async (ctx, o: { tag: string; reason: string; to: NonNullable<PromoteModelInput['to']>; by?: string; force?: boolean; json?: boolean }) =>
         (await commands.registry()).runPromote(ctx, { tag: o.tag, reason: o.reason, to: o.to, by: o.by ?? osUser(), force: Boolean(o.force) }, Boolean(o.json)),
       ),
     );
@@ -80,7 +83,7 @@ export function registerRegistryCommands(program: Command): void {
           ctx,
           o: {
             tag: string; from?: string; to?: string; includeReviewed: boolean; autoPromote: boolean; requireApproval?: boolean; approvalTimeout?: string; approvers?: number;
-            gateMetric?: 'rocAuc' | 'accuracy' | 'f1'; minRocAuc?: number; minAccuracy?: number; maxRegression?: number; epochs?: number; candidates?: 'baseline' | 'all'; by?: string; wait: boolean; json?: boolean;
+            gateMetric?: GateOverrides['metric']; minRocAuc?: number; minAccuracy?: number; maxRegression?: number; epochs?: number; candidates?: TrainingOptions['candidates']; by?: string; wait: boolean; json?: boolean;
           },
         ) =>
           (await commands.registry()).runRetrain(

@@ -8,8 +8,9 @@ import {
 } from '@temporalio/client';
 import type { Config } from '../config/env';
 import { pipelineTaskQueue } from '../common/task-queues';
-import type { archiveHistories, ArchiveHistoriesInput } from '../workflows/archiveHistories';
+import type { archiveHistories } from '../workflows/archiveHistories';
 import { DEFAULT_SCHEDULE_ID } from './schedule';
+import type { ArchiveHistoriesInput } from '../contracts/workflows/archive-histories';
 
 // The history archive's trigger: a Temporal Schedule runs archiveHistories every few minutes, so a
 // closed run's history reaches MySQL long before Temporal's retention drops it; `ecgflow audit

@@ -3,12 +3,14 @@ import type { Config } from '../config/env';
 import { dayRangeOf, type DayRange } from '../common/dates';
 import { validateModelTag } from '../common/tags';
 import { resolveDriftPolicy } from '../ml/drift/policy';
-import type { DetectDriftInput } from '../workflows/contracts';
 import type { detectDrift } from '../workflows/detectDrift';
 import { driftWorkflowId, scoreWorkflowId, trainWorkflowId } from '../workflows/ids';
-import type { scoreBatch, ScoreBatchInput } from '../workflows/scoreBatch';
-import type { trainModel, TrainModelInput } from '../workflows/trainModel';
+import type { scoreBatch } from '../workflows/scoreBatch';
+import type { trainModel } from '../workflows/trainModel';
 import { startByKey, type StartOptions } from './start';
+import type { DetectDriftInput } from '../contracts/workflows/detect-drift';
+import type { ScoreBatchInput } from '../contracts/workflows/score-batch';
+import type { TrainModelInput } from '../contracts/workflows/train-model';
 
 export { cliStartedBy, PipelineStartError, WorkflowAlreadyDone, WorkflowAlreadyRunning, type OnConflict, type StartOptions } from './start';
 

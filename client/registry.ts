@@ -7,12 +7,13 @@ import {
 import type { Config } from '../config/env';
 import { validateModelTag } from '../common/tags';
 import { parseApprovalTimeout, parseGates } from '../common/retrain-gates';
-import type { RetrainApproval, RetrainDecisionReply, RetrainInput } from '../workflows/contracts';
 import { promoteWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/ids';
-import type { promoteModel, PromoteModelInput } from '../workflows/promoteModel';
+import type { promoteModel } from '../workflows/promoteModel';
 import { retrainDecisionUpdate, type retrain } from '../workflows/retrain';
-import type { rollbackModel, RollbackModelInput } from '../workflows/rollbackModel';
+import type { rollbackModel } from '../workflows/rollbackModel';
 import { startByKey, type StartOptions } from './start';
+import type { RetrainApproval, RetrainDecisionReply, RetrainInput } from '../contracts/workflows/retrain';
+import type { PromoteModelInput, RollbackModelInput } from '../contracts/workflows/stage-changes';
 
 // Starting the registry and retraining workflows from their business keys (client/start.ts).
 

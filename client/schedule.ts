@@ -13,8 +13,8 @@ import { STARTED_BY_MEMO } from '../common/started-by';
 import { validateModelTag } from '../common/tags';
 import { assertTimeZone, dayBefore, formatTimeOfDay, parseTimeOfDay, zonedInstant } from '../common/zoned-time';
 import { pipelineTaskQueue } from '../common/task-queues';
-import type { DailyPipelineInput, DailyPipelineResult } from '../workflows/contracts';
 import type { dailyPipeline } from '../workflows/dailyPipeline';
+import type { DailyPipelineInput, DailyPipelineResult } from '../contracts/workflows/daily-pipeline';
 
 // The daily pipeline runs from a Temporal Schedule, not an OS cron: the server keeps the timetable,
 // survives restarts, and records every run. Runs are named `<schedule id>-<scheduled time>` by the

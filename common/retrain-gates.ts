@@ -1,5 +1,5 @@
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { RetrainGates } from '../workflows/contracts';
+import type { RetrainGates } from '../contracts/workflows/retrain';
 
 // Pure rules of retraining, shared by the retrain workflow (deterministic) and the CLI.
 
@@ -8,8 +8,8 @@ export const DEFAULT_RETRAIN_GATES: RetrainGates = Object.freeze({ metric: 'rocA
 export const DEFAULT_APPROVAL_TIMEOUT = '7 days';
 
 /** The metrics a challenger may be judged by against the champion. */
-export const GATE_METRICS: readonly RetrainGates['metric'][] = ['rocAuc', 'accuracy', 'f1'];
-const METRIC_NAMES: Record<RetrainGates['metric'], string> = { rocAuc: 'ROC-AUC', accuracy: 'accuracy', f1: 'F1' };
+export const GATE_METRICS = ['rocAuc', 'accuracy', 'f1'] as const;
+const METRIC_NAMES: Record<(typeof GATE_METRICS)[number], string> = { rocAuc: 'ROC-AUC', accuracy: 'accuracy', f1: 'F1' };
 
 /** The part of a model's metrics the gates read. */
 export interface GateMetrics {

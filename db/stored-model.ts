@@ -1,7 +1,72 @@
-import type { ModelRow, NewModel } from './database';
+import type { Selectable } from 'kysely';
+import type { ModelCandidateTable, ModelRow, ModelStage, NewModel } from './database';
 import type { ModelArtifact } from '../ml/tf/artifact';
 import type { MinMax } from '../ml/normalise';
-import type { ScoreOutput } from '../ml/tf/scorer';
+import type { Metrics } from '../ml/planning/metrics';
+import type { ScorableModel } from '../ml/tf/scorer';
+import type { LabelSnapshot } from './queries/ecg';
+
+// A model row stores its settings, metrics and network as JSON text. It is decoded here, once,
+// where db/queries/models.ts reads it: the rest of the code speaks StoredModel, never the columns.
+
+/** A stored model as the code speaks it: what it is, how it was made and how well it did. */
+export interface StoredModel {
+  id: number;
+  tag: string;
+  kind: string;
+  stage: ModelStage;
+  threshold: number;
+  hyperparameters: Record<string, unknown>;
+  normalisation: MinMax;
+  /** On the held-out test split. */
+  metrics: Metrics;
+  /** How many beats each split of the training had (contracts/workflows/train-model.ts RowCounts). */
+  rowCounts: Record<string, number>;
+  trainFrom: Date | null;
+  trainTo: Date | null;
+  fingerprint: string;
+  backend: string;
+  trainingMs: number;
+  workflowId: string;
+  createdAt: Date;
+  /** The labelled-data snapshot it was trained on; null for models trained before snapshots. */
+  snapshot: LabelSnapshot | null;
+}
+
+/** A stored model with its network: what a scorer or an explainer loads. */
+export interface LoadableModel extends StoredModel, ScorableModel {}
+
+/** The columns a StoredModel is decoded from: everything but the network and the drift baseline. */
+export type ModelSummaryRow = Omit<ModelRow, 'topology' | 'weight_specs' | 'weights' | 'baseline_profile' | 'production_slot'>;
+
+export function storedModelOf(row: ModelSummaryRow): StoredModel {
+  return {
+    id: row.id,
+    tag: row.tag,
+    kind: row.kind,
+    stage: row.stage as ModelStage,
+    threshold: row.threshold,
+    hyperparameters: JSON.parse(row.hyperparameters) as Record<string, unknown>,
+    normalisation: normalisationOfRow(row),
+    metrics: JSON.parse(row.metrics) as Metrics,
+    rowCounts: JSON.parse(row.row_counts) as Record<string, number>,
+    trainFrom: row.train_from,
+    trainTo: row.train_to,
+    fingerprint: row.fingerprint,
+    backend: row.backend,
+    trainingMs: row.training_ms,
+    workflowId: row.workflow_id,
+    createdAt: row.created_at,
+    snapshot:
+      row.snapshot_beat_id === null || row.snapshot_review_id === null || row.snapshot_at === null
+        ? null
+        : { beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at },
+  };
+}
+
+export function loadableModelOf(row: ModelRow): LoadableModel {
+  return { ...storedModelOf(row), artifact: artifactOfRow(row) };
+}
 
 /** A trained network of any kind, ready to store: an autoencoder or a classifier. */
 export interface StorableModel {
@@ -64,9 +129,36 @@ export function normalisationOfRow(row: Pick<ModelRow, 'normalisation'>): { min:
   return JSON.parse(row.normalisation) as { min: number; max: number };
 }
 
-/** How a stored model's kind turns its output into a score; unknown kinds are left to the scorer to infer. */
-export function scoreOutputOfKind(kind: string): ScoreOutput | undefined {
-  if (kind === 'dense-classifier') return 'model-output';
-  if (kind === 'dense-autoencoder') return 'reconstruction-error';
-  return undefined;
+/** A training's candidate as the code speaks it; its staged network stays in the row until it is saved. */
+export interface StoredCandidate {
+  name: string;
+  kind: string;
+  status: string;
+  selected: boolean;
+  hyperparameters: Record<string, unknown>;
+  threshold: number | null;
+  /** On the validation split; null until trained. */
+  metrics: Metrics | null;
+  detail: string | null;
+  trainingMs: number | null;
+  workflowId: string;
+  createdAt: Date;
+}
+
+export type CandidateSummaryRow = Omit<Selectable<ModelCandidateTable>, 'normalisation' | 'topology' | 'weight_specs' | 'weights'>;
+
+export function storedCandidateOf(row: CandidateSummaryRow): StoredCandidate {
+  return {
+    name: row.name,
+    kind: row.kind,
+    status: row.status,
+    selected: Boolean(row.selected),
+    hyperparameters: JSON.parse(row.hyperparameters) as Record<string, unknown>,
+    threshold: row.threshold,
+    metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as Metrics),
+    detail: row.detail,
+    trainingMs: row.training_ms,
+    workflowId: row.workflow_id,
+    createdAt: row.created_at,
+  };
 }

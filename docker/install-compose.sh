@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs Debian's docker-compose when missing: tests/docker-compose.test.ts validates
+# Installs Debian's docker-compose when missing: tests/project/docker-compose.test.ts validates
 # docker-compose.yml with `docker-compose config`, which parses without a Docker engine.
 # --no-install-recommends leaves the Docker engine (docker.io) out.
 set -eu

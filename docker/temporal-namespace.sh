@@ -4,7 +4,7 @@
 # TEMPORAL_TLS_* as ecgflow): waits for the Temporal service, registers ecgflow's namespace unless it
 # exists, and succeeds once the namespace answers, which is what the setup job needs. The server
 # image has no CLI, so this job, not the server's health check, is the namespace gate.
-# tests/docker-compose.test.ts runs it against the real Temporal.
+# tests/project/docker-compose.test.ts runs it against the real Temporal.
 set -eu
 namespace=${TEMPORAL_NAMESPACE:-default}
 retention=${TEMPORAL_NAMESPACE_RETENTION:-7d}

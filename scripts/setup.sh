@@ -24,7 +24,7 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
 fi
 
-# tests/temporal-tls.test.ts puts Debian's nginx in front of the Temporal dev server to terminate
+# tests/client/temporal-tls.test.ts puts Debian's nginx in front of the Temporal dev server to terminate
 # TLS and mTLS. The tests start nginx themselves on ports of their own: the system service the
 # package starts (on port 80) is stopped and kept from starting at boot.
 if [ ! -x /usr/sbin/nginx ]; then
@@ -37,7 +37,7 @@ if [ ! -x /usr/sbin/nginx ]; then
 fi
 
 # docker-compose.yml is validated by Debian's docker-compose (it parses without a Docker engine).
-bash docker/install-compose.sh || echo "docker-compose could not be installed; tests/docker-compose.test.ts will try again, then skip" >&2
+bash docker/install-compose.sh || echo "docker-compose could not be installed; tests/project/docker-compose.test.ts will try again, then skip" >&2
 
 # The native TensorFlow.js backend, built from registry packages only (the tensorflow-cpu wheel's
 # libtensorflow from PyPI and this Node's headers). Optional: without it TensorFlow.js runs on wasm.

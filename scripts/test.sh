@@ -27,7 +27,7 @@ core_tests_on_node22() {
   esac
   echo "core workflow tests on Node $version (this machine's own Node is $(node --version))"
   PATH="$bin:$PATH" TEST_NODE_MAJOR=22 node node_modules/vitest/vitest.mjs run \
-    tests/workflow-*.test.ts tests/replay.test.ts tests/cli.test.ts tests/node-version.test.ts
+    tests/workflows/{candidates,daily,drift,score,train,replay}.test.ts tests/cli/main.test.ts tests/project/node-version.test.ts
 }
 if [ $# -eq 0 ] && [[ "$(node --version)" != v22.* ]]; then core_tests_on_node22; fi
 

@@ -1,8 +1,8 @@
 // Activity timeouts sized from the work the activity is given. Pure, free of Node APIs and of any
 // import but types, so a workflow can call it in its sandbox: its inputs come from the workflow's
 // own history (settings and row counts), so a replay computes the same timeouts.
-import type { RowCounts } from '../activities/training-data';
 import type { CandidateSpec } from '../ml/planning/candidates';
+import type { RowCounts } from '../contracts/workflows/train-model';
 
 export interface TrainingWork {
   /** Labelled beats of the run's window: the activity loads every one before it trains. */

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { ArchiveBatchResult, createHistoryArchiveActivities, UnarchivableRun } from '../activities/history-archive';
+import type { ArchiveBatchResult, createHistoryArchiveActivities } from '../activities/history-archive';
+import type { ArchiveHistoriesInput, ArchiveHistoriesResult } from '../contracts/workflows/archive-histories';
 
 // A batch fetches up to 100 histories from Temporal and writes them to MySQL: seconds, not minutes.
 // It heartbeats after every run, so a worker that dies is noticed within the heartbeat timeout and
@@ -9,27 +10,6 @@ const { archiveClosedHistories } = proxyActivities<ReturnType<typeof createHisto
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-
-export interface ArchiveHistoriesInput {
-  /** Runs per activity (default 100). */
-  batchSize?: number;
-  /** Batches per run (default 20); whatever is left waits for the next run of the schedule. */
-  maxBatches?: number;
-}
-
-export interface ArchiveHistoriesResult {
-  archived: number;
-  alreadyArchived: number;
-  /** How many runs Temporal no longer had, and the first 100 of them. */
-  unarchivableCount: number;
-  unarchivable: UnarchivableRun[];
-  notClosedYet: number;
-  jsonBytes: number;
-  storedBytes: number;
-  batches: number;
-  /** The last batch was full: more closed runs may wait for the next run. */
-  more: boolean;
-}
 
 const MAX_LISTED = 100;
 

@@ -14,19 +14,12 @@ import type { createPipelineActivities } from '../activities/pipeline';
 import { parseDay } from '../common/dates';
 import { validateModelTag } from '../common/tags';
 import { assertTimeZone, dayBefore } from '../common/zoned-time';
-import type {
-  DailyPipelineInput,
-  DailyPipelineResult,
-  DailyScoring,
-  DetachedRetrain,
-  DetectDriftInput,
-  DriftResult,
-  RetrainInput,
-  RetrainResult,
-} from './contracts';
 import { driftWorkflowId, retrainWorkflowId, scoreWorkflowId } from './ids';
-import type { ScoreBatchInput, ScoreBatchResult } from './scoreBatch';
 import { inheritedMemo, withAuditTrail, type NoteAttributes } from './audit';
+import type { DailyPipelineInput, DailyPipelineResult, DailyScoring, DetachedRetrain } from '../contracts/workflows/daily-pipeline';
+import type { DetectDriftInput, DriftResult } from '../contracts/workflows/detect-drift';
+import type { RetrainInput, RetrainResult } from '../contracts/workflows/retrain';
+import type { ScoreBatchInput, ScoreBatchResult } from '../contracts/workflows/score-batch';
 
 const { dayBeforeInZone, resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
   startToCloseTimeout: '1 minute',

@@ -2,8 +2,8 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { createScoringActivities } from '../activities/scoring';
 import { dayRangeOf, type DayRange } from '../common/dates';
-import type { DetectDriftInput, DriftResult } from './contracts';
 import { dataDateOf, withAuditTrail, type NoteAttributes } from './audit';
+import type { DetectDriftInput, DriftResult } from '../contracts/workflows/detect-drift';
 
 const { resolveModel } = proxyActivities<ReturnType<typeof createScoringActivities>>({
   startToCloseTimeout: '2 minutes',

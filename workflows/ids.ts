@@ -2,7 +2,7 @@ import { describeDayRange, type DayRange } from '../common/dates';
 
 // Workflow ids come from business keys, so a second start of the same work joins the first. They are
 // stored and listed in clear (no payload codec covers them): model tags, days and schedule ids only,
-// never a reason, a note or a name (tests/no-personal-text.test.ts).
+// never a reason, a note or a name (tests/project/no-personal-text.test.ts).
 
 export function trainWorkflowId(tag: string): string {
   return `train-${tag}`;

@@ -1,10 +1,12 @@
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createRegistryActivities, StageChange } from '../activities/registry';
+import type { createRegistryActivities } from '../activities/registry';
 import { judgeChallenger, parseGates } from '../common/retrain-gates';
 import { validateModelTag } from '../common/tags';
-import type { RetrainGates } from './contracts';
 import { withAuditTrail } from './audit';
 import { evaluateModelsOnWindow, findChampion } from './retrain-activities';
+import type { RetrainGates } from '../contracts/workflows/retrain';
+import type { StageChangeResult } from '../contracts/workflows/stage-changes';
+import type { PromoteModelInput } from '../contracts/workflows/stage-changes';
 
 // A stage change is one short transaction; retries cover a deadlock or a lost connection, and the
 // activity recognises a step this run already committed, so history is never written twice.
@@ -14,19 +16,6 @@ const { promoteModelStage } = proxyActivities<ReturnType<typeof createRegistryAc
 });
 
 
-export interface PromoteModelInput {
-  tag: string;
-  /** Default: production. */
-  to?: 'staging' | 'production';
-  reason: string;
-  /** Who asked (the CLI sends the OS user). */
-  by: string;
-  /** The gates a promotion to production must pass against the champion, as for retraining. */
-  gates?: Partial<RetrainGates>;
-  /** Promote to production past the gates; the stage history says it was forced. */
-  force?: boolean;
-}
-
 /**
  * Moves a model to staging or production, archiving the previous production model, and records
  * why in the stage history. A promotion to production passes the same gates as a retraining
@@ -34,11 +23,11 @@ export interface PromoteModelInput {
  * history records which. A workflow so the change is visible, retried and audited like any other
  * pipeline step, under an id from its business key (promote-<tag>-<stage>).
  */
-export async function promoteModel(input: PromoteModelInput): Promise<StageChange> {
+export async function promoteModel(input: PromoteModelInput): Promise<StageChangeResult> {
   return withAuditTrail('promoteModel', input, { modelTag: input.tag, stage: input.to ?? 'production' }, () => promoteModelRun(input));
 }
 
-async function promoteModelRun(input: PromoteModelInput): Promise<StageChange> {
+async function promoteModelRun(input: PromoteModelInput): Promise<StageChangeResult> {
   const to = input.to ?? 'production';
   let gates: RetrainGates;
   try {

@@ -13,29 +13,12 @@ import type { ModelBrief, WindowEvaluation } from '../activities/retrain';
 import { parseDay } from '../common/dates';
 import { DEFAULT_APPROVAL_TIMEOUT, judgeChallenger, parseApprovalTimeout, parseGates } from '../common/retrain-gates';
 import { validateModelTag } from '../common/tags';
-import type { ModelVerdict, RetrainApproval, RetrainDecisionReply, RetrainGates, RetrainInput, RetrainResult } from './contracts';
 import { trainWorkflowId } from './ids';
 import { dataDateOf, inheritedMemo, withAuditTrail } from './audit';
 import { evaluateModelsOnWindow, findChampion, findModelBrief, recordRetrainDecision } from './retrain-activities';
 import type { trainModel } from './trainModel';
+import type { RetrainApproval, RetrainDecisionReply, RetrainGates, RetrainInput, RetrainResult, RetrainStatus } from '../contracts/workflows/retrain';
 
-
-export type RetrainPhase = 'training' | 'evaluating' | 'awaiting-approval' | 'deciding' | 'done';
-
-export interface RetrainStatus {
-  phase: RetrainPhase;
-  tag: string;
-  champion: ModelVerdict | null;
-  challenger: ModelVerdict | null;
-  /** The gates' verdict, once the models are evaluated. */
-  verdict: string | null;
-  /** The answer that decided (the rejection, or the last approval needed); null while undecided. */
-  approval: RetrainApproval | null;
-  /** Every answer so far, in order; approvers are distinct and never the requester. */
-  approvals: RetrainApproval[];
-  approvalsRequired: number;
-  requestedBy: string;
-}
 
 export const retrainStatusQuery = defineQuery<RetrainStatus>('status');
 

@@ -2,6 +2,7 @@ import { ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivitie
 import type { createScoringActivities, ResolvedModel } from '../activities/scoring';
 import { dayRangeOf, type DayRange } from '../common/dates';
 import { dataDateOf, withAuditTrail, type NoteAttributes } from './audit';
+import type { ScoreBatchInput, ScoreBatchProgress, ScoreBatchResult } from '../contracts/workflows/score-batch';
 
 const { resolveModel, planScoring } = proxyActivities<ReturnType<typeof createScoringActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -15,49 +16,22 @@ const { scoreChunk } = proxyActivities<ReturnType<typeof createScoringActivities
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
-export interface ScoreBatchInput {
-  date?: string;
-  from?: string;
-  to?: string;
-  modelTag?: string;
-  /** Beats per activity. */
-  chunkSize?: number;
-  /**
-   * Chunk activities in flight at once; by default 4, twice a worker's two activity slots, so a
-   * worker finds its next chunk queued when one finishes and a second worker has chunks of its own.
-   */
-  concurrency?: number;
-  /** Chunks planned per workflow run before it continues as new, which keeps every history small. */
-  chunksPerRun?: number;
-  /** Carried over by continue-as-new; not for callers. */
-  carried?: ScoreBatchProgress & ResolvedModel & { afterId: number };
-}
-
-export interface ScoreBatchProgress {
-  chunksDone: number;
-  chunksPlanned: number;
-  scored: number;
-  anomalies: number;
-}
-
-export interface ScoreBatchResult {
-  scored: number;
-  anomalies: number;
-  modelTag: string;
-  range: DayRange;
-}
-
 export const scoreProgressQuery = defineQuery<ScoreBatchProgress & { modelTag?: string }>('progress');
 
 /**
  * Scores every beat of a day range that the model has not scored yet. Chunks are id ranges, so the
  * history carries only ids and counts; writes are idempotent, so a rerun scores nothing twice.
  */
-export async function scoreBatch(input: ScoreBatchInput): Promise<ScoreBatchResult> {
+/** Where a run that continued as new picks up; not for callers. */
+interface CarriedOver {
+  carried?: ScoreBatchProgress & ResolvedModel & { afterId: number };
+}
+
+export async function scoreBatch(input: ScoreBatchInput & CarriedOver): Promise<ScoreBatchResult> {
   return withAuditTrail('scoreBatch', input, { modelTag: input.modelTag, dataDate: dataDateOf(input) }, (note) => scoreBatchRun(input, note));
 }
 
-async function scoreBatchRun(input: ScoreBatchInput, note: NoteAttributes): Promise<ScoreBatchResult> {
+async function scoreBatchRun(input: ScoreBatchInput & CarriedOver, note: NoteAttributes): Promise<ScoreBatchResult> {
   const range = rangeOrFail(input);
   const chunkSize = positiveInt(input.chunkSize, 10_000, 'chunkSize');
   const concurrency = positiveInt(input.concurrency, defaultConcurrency(), 'concurrency');

@@ -1,21 +1,19 @@
 import { ActivityFailure, ApplicationFailure, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
-import type { CandidateBrief, createTrainingActivities, RowCounts, RunData, TrainedModelSummary } from '../activities/training';
-import type { AutoencoderHyperparameters } from '../ml/planning/hyperparameters';
+import type { createTrainingActivities, RunData } from '../activities/training';
 import {
   planTraining,
   selectCandidate,
   type CandidateOutcome,
-  type CandidateSet,
   type CandidateSpec,
-  type CandidateThresholdRule,
-  type SelectionMetric,
   type TrainingPlan,
 } from '../ml/planning/candidates';
 import { validateModelTag } from '../common/tags';
 import { parseDay } from '../common/dates';
 import { trainingTimeouts, trainingWorkOf } from './activity-timeouts';
 import { dataDateOf, withAuditTrail } from './audit';
+import type { CandidateBrief, RowCounts, TrainedModelSummary } from '../contracts/workflows/train-model';
+import type { TrainModelInput } from '../contracts/workflows/train-model';
 
 // Ten attempts with the default doubling backoff ride out about five minutes of MariaDB outage.
 const { checkTagAvailable, fixTrainingSnapshot, prepareCandidates, recordCandidateFailure, saveSelectedModel } = proxyActivities<ReturnType<typeof createTrainingActivities>>({
@@ -36,29 +34,6 @@ const { computeBaselineProfile } = proxyActivities<ReturnType<typeof createDrift
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
-
-export interface TrainModelInput extends Partial<Omit<AutoencoderHyperparameters, 'thresholdRule'>> {
-  tag: string;
-  /** First training day (YYYY-MM-DD, inclusive); open when absent. */
-  from?: string;
-  /** Last training day (inclusive); open when absent. */
-  to?: string;
-  /** 'all' (default): the baseline autoencoder, a grid of wider autoencoders and classifiers; 'baseline': the baseline alone. */
-  candidates?: CandidateSet;
-  /**
-   * How each candidate's threshold is chosen: 'f1' (default) or 'youden' on the validation split;
-   * 'mean+1std', 'mean+2std' or 'p95' of an autoencoder's training loss (classifiers then use 'f1').
-   */
-  thresholdRule?: CandidateThresholdRule;
-  /** The validation metric that picks the model (default 'rocAuc'); ties go to the higher F1. */
-  selectBy?: SelectionMetric;
-  /** Share of the non-test beats held back for validation (default 0.2). */
-  validationFraction?: number;
-  /** Fewest anomalous and normal beats a classifier needs to train on (default 50 each). */
-  minLabelsPerClass?: number;
-  /** Train on reviewed labels too: a beat's latest review overrides its label (default false). */
-  includeReviewed?: boolean;
-}
 
 /**
  * Trains several candidate models on the labelled beats of a window in parallel, keeps a record

@@ -1,30 +1,15 @@
 import { Type } from 'typebox';
-import { MODEL_TAG_PATTERN } from '../../common/tags';
 import { DAY_SOURCE } from '../../common/dates';
+import { ErrorBodySchema } from '../../contracts/api/errors';
+import { Tag as ContractTag } from '../../contracts/schema';
 
 // The schema pieces more than one route speaks. Each is one TypeBox value, so the OpenAPI document
 // (generated from the route schemas) and the validation agree everywhere.
 
-/** Every 4xx and 5xx body (api/errors.ts writes them): the problem, the field and rule it broke, the request id, and for a conflict the run in the way. */
-export const ErrorBody = Type.Object(
-  {
-    error: Type.String(),
-    message: Type.String(),
-    field: Type.Optional(Type.String()),
-    rule: Type.Optional(Type.String()),
-    requestId: Type.String(),
-    workflowId: Type.Optional(Type.String()),
-    runId: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true },
-);
+/** Every 4xx and 5xx body: one contract, contracts/api/errors.ts. */
+export const ErrorBody = ErrorBodySchema;
 
-export { Nullable } from '../../contracts/schema';
-
-export const Tag = Type.String({ pattern: MODEL_TAG_PATTERN.source, description: "a model tag: letters, digits, '.', '_' or '-'" });
-
-/** A calendar day; the calendar check (2026-02-30) is the route's, beyond the pattern. */
-export const day = (description = 'a UTC day, YYYY-MM-DD') => Type.String({ pattern: `^${DAY_SOURCE}$`, description });
+export { day, Nullable, Tag } from '../../contracts/schema';
 
 export const Instant = Type.String({ pattern: `^${DAY_SOURCE}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2}))?$`, description: 'a UTC day (YYYY-MM-DD) or an ISO instant' });
 
@@ -40,4 +25,4 @@ export const Started = Type.Object(
 
 export const startResponses = { 202: Started, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
-export const TagParams = Type.Object({ tag: Tag }, { additionalProperties: false });
+export const TagParams = Type.Object({ tag: ContractTag }, { additionalProperties: false });

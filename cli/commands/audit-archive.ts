@@ -1,8 +1,9 @@
 import { startHistoryArchive } from '../../client/archive';
-import type { archiveHistories, ArchiveHistoriesInput } from '../../workflows/archiveHistories';
+import type { archiveHistories } from '../../workflows/archiveHistories';
 import type { CliContext } from '../context';
 import { printResult } from '../output';
 import { waitForResult } from '../wait';
+import type { ArchiveHistoriesInput } from '../../contracts/workflows/archive-histories';
 
 /** Runs the history archiver once and prints what it stored. */
 export async function runAuditArchive(ctx: CliContext, input: ArchiveHistoriesInput, json: boolean): Promise<void> {

@@ -1,11 +1,12 @@
 import { startDriftDetection } from '../../client/pipelines';
 import { dayRangeOf, type DayRange } from '../../common/dates';
 import { resolveDriftPolicy } from '../../ml/drift/policy';
-import type { DriftPolicy, DriftResult } from '../../workflows/contracts';
 import type { CliContext } from '../context';
 import { fixed, printResult } from '../output';
 import { pendingActivityDetails, waitForResult } from '../wait';
 import { modelTagToUse } from './infer';
+import type { DriftResult } from '../../contracts/workflows/detect-drift';
+import type { DriftPolicy } from '../../ml/drift/policy';
 
 export interface DriftOptions extends Partial<DriftPolicy> {
   date?: string;

@@ -1,10 +1,11 @@
 import { startScoring } from '../../client/pipelines';
 import { dayRangeOf } from '../../common/dates';
 import { chooseModel } from '../../db/queries/models';
-import { scoreProgressQuery, type ScoreBatchResult } from '../../workflows/scoreBatch';
+import { scoreProgressQuery } from '../../workflows/scoreBatch';
 import type { CliContext } from '../context';
 import { CliError, printResult } from '../output';
 import { waitForResult } from '../wait';
+import type { ScoreBatchResult } from '../../contracts/workflows/score-batch';
 
 export interface InferOptions {
   date?: string;

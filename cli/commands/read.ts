@@ -7,7 +7,7 @@ import { fixed, printResult, table } from '../output';
 
 export async function runModels(ctx: CliContext, json: boolean): Promise<void> {
   const rows = (await listModels(ctx.database())).map((m) => {
-    const metrics = JSON.parse(m.metrics) as { accuracy: number; f1: number; rocAuc: number | null };
+    const { metrics } = m;
     return {
       tag: m.tag,
       kind: m.kind,
@@ -16,13 +16,13 @@ export async function runModels(ctx: CliContext, json: boolean): Promise<void> {
       accuracy: metrics.accuracy,
       f1: metrics.f1,
       rocAuc: metrics.rocAuc,
-      rowCounts: JSON.parse(m.row_counts) as Record<string, number>,
-      trainFrom: m.train_from,
-      trainTo: m.train_to,
+      rowCounts: m.rowCounts,
+      trainFrom: m.trainFrom,
+      trainTo: m.trainTo,
       backend: m.backend,
-      trainingMs: m.training_ms,
-      workflowId: m.workflow_id,
-      createdAt: m.created_at,
+      trainingMs: m.trainingMs,
+      workflowId: m.workflowId,
+      createdAt: m.createdAt,
     };
   });
   printResult(json, rows, () =>
@@ -39,10 +39,10 @@ export async function runModels(ctx: CliContext, json: boolean): Promise<void> {
 export async function runModelsAt(ctx: CliContext, at: Date, json: boolean): Promise<void> {
   const found = await findProductionAt(ctx.database(), at);
   const model = found && (await findModelById(ctx.database(), found.model.id));
-  const metrics = model ? (JSON.parse(model.metrics) as { accuracy: number; f1: number; rocAuc: number | null }) : null;
+  const metrics = model?.metrics ?? null;
   const value = {
     at: at.toISOString(),
-    model: model ? { tag: model.tag, kind: model.kind, stage: model.stage, threshold: model.threshold, accuracy: metrics!.accuracy, f1: metrics!.f1, rocAuc: metrics!.rocAuc, workflowId: model.workflow_id } : null,
+    model: model ? { tag: model.tag, kind: model.kind, stage: model.stage, threshold: model.threshold, accuracy: metrics!.accuracy, f1: metrics!.f1, rocAuc: metrics!.rocAuc, workflowId: model.workflowId } : null,
     since: found
       ? { changedAt: found.entry.changedAt.toISOString(), changedBy: found.entry.changedBy, reason: found.entry.reason, fromStage: found.entry.fromStage, workflowId: found.entry.workflowId }
       : null,

@@ -1,11 +1,11 @@
-import type { StageChange } from '../../workflows/contracts';
 import { decideRetrain, startPromotion, startRetrain, startRollback } from '../../client/registry';
 import { findProductionModel } from '../../db/queries/registry';
-import type { RetrainInput, RetrainResult } from '../../workflows/contracts';
 import { retrainStatusQuery } from '../../workflows/retrain';
 import type { CliContext } from '../context';
 import { CliError, fixed, printResult } from '../output';
 import { waitForResult } from '../wait';
+import type { RetrainInput, RetrainResult } from '../../contracts/workflows/retrain';
+import type { StageChangeResult } from '../../contracts/workflows/stage-changes';
 
 export interface PromoteOptions {
   tag: string;
@@ -58,7 +58,7 @@ export async function runDecide(ctx: CliContext, options: { tag: string; approve
   printResult(json, reply, () => ('pending' in reply ? `retraining ${options.tag}: ${reply.reason}` : describeRetrain(reply)));
 }
 
-export function describeStageChange(change: StageChange): string {
+export function describeStageChange(change: StageChangeResult): string {
   if (!change.changed && change.entries.length === 0) return `model ${change.model.tag} is already in ${change.to}; nothing changed`;
   const lines = change.entries.map((e) => `${e.changedAt}  ${e.tag}: ${e.fromStage ?? '-'} → ${e.toStage}  by ${e.changedBy}: ${e.reason}`);
   return [`model ${change.model.tag} is now in ${change.to}${change.archived ? ` (${change.archived.tag} archived)` : ''}`, ...lines].join('\n');

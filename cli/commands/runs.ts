@@ -1,22 +1,11 @@
-import { listCandidatesOfTag, type CandidateSummaryRow } from '../../db/queries/candidates';
+import { listCandidatesOfTag } from '../../db/queries/candidates';
+import type { StoredCandidate } from '../../db/stored-model';
 import type { Metrics } from '../../ml/planning/metrics';
 import type { CliContext } from '../context';
 import { CliError, fixed, printResult, table } from '../output';
 
-export interface CandidateComparison {
-  name: string;
-  kind: string;
-  status: string;
-  selected: boolean;
-  hyperparameters: Record<string, unknown>;
-  threshold: number | null;
-  /** On the validation split every candidate of the run shares. */
-  validation: Metrics | null;
-  trainingMs: number | null;
-  detail: string | null;
-  workflowId: string;
-  createdAt: Date;
-}
+/** A candidate as compared: its metrics are the validation split's, which every candidate of the run shares. */
+export type CandidateComparison = Omit<StoredCandidate, 'metrics'> & { validation: Metrics | null };
 
 /** The candidates of a tag, best first: the selected one, then by validation ROC-AUC and F1, untrained last. */
 export async function runCompare(ctx: CliContext, tag: string, json: boolean): Promise<void> {
@@ -42,20 +31,9 @@ export async function runCompare(ctx: CliContext, tag: string, json: boolean): P
   );
 }
 
-function comparisonOf(row: CandidateSummaryRow): CandidateComparison {
-  return {
-    name: row.name,
-    kind: row.kind,
-    status: row.status,
-    selected: Boolean(row.selected),
-    hyperparameters: JSON.parse(row.hyperparameters) as Record<string, unknown>,
-    threshold: row.threshold,
-    validation: row.metrics ? (JSON.parse(row.metrics) as Metrics) : null,
-    trainingMs: row.training_ms,
-    detail: row.detail,
-    workflowId: row.workflow_id,
-    createdAt: row.created_at,
-  };
+function comparisonOf(candidate: StoredCandidate): CandidateComparison {
+  const { name, kind, status, selected, hyperparameters, threshold, metrics, trainingMs, detail, workflowId, createdAt } = candidate;
+  return { name, kind, status, selected, hyperparameters, threshold, validation: metrics, trainingMs, detail, workflowId, createdAt };
 }
 
 function bestFirst(a: CandidateComparison, b: CandidateComparison): number {

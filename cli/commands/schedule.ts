@@ -13,11 +13,11 @@ import {
 } from '../../client/schedule';
 import { applyArchiveSchedule, archiveScheduleIdFor, deleteArchiveSchedule } from '../../client/archive';
 import { dayRangeOf } from '../../common/dates';
-import type { DailyPipelineResult } from '../../workflows/contracts';
 import type { dailyPipeline } from '../../workflows/dailyPipeline';
 import type { CliContext } from '../context';
 import { fixed, printResult, table } from '../output';
 import { waitForResult } from '../wait';
+import type { DailyPipelineResult } from '../../contracts/workflows/daily-pipeline';
 
 export async function runScheduleApply(ctx: CliContext, given: Partial<DailyScheduleSettings>, json: boolean): Promise<void> {
   const settings = dailyScheduleSettings(ctx.config, given);

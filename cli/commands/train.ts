@@ -1,10 +1,9 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TrainedModelSummary, TrainProgress } from '../../workflows/contracts';
 import { startTraining } from '../../client/pipelines';
-import type { TrainModelInput } from '../../workflows/trainModel';
 import type { CliContext } from '../context';
 import { fixed, printResult, table } from '../output';
 import { heartbeatValue, waitForResult } from '../wait';
+import type { TrainModelInput, TrainProgress, TrainedModelSummary } from '../../contracts/workflows/train-model';
 
 export async function runTrain(ctx: CliContext, input: TrainModelInput, json: boolean): Promise<void> {
   const client = await ctx.temporal();

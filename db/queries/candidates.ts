@@ -1,9 +1,9 @@
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, ModelCandidateTable } from '../database';
+import { storedCandidateOf, type StoredCandidate } from '../stored-model';
 
 export type NewCandidate = Insertable<ModelCandidateTable>;
 export type CandidateRow = Selectable<ModelCandidateTable>;
-export type CandidateSummaryRow = Omit<CandidateRow, 'normalisation' | 'topology' | 'weight_specs' | 'weights'>;
 
 const summaryColumns = [
   'id', 'tag', 'workflow_id', 'name', 'kind', 'hyperparameters', 'threshold', 'metrics', 'status', 'detail', 'selected', 'training_ms', 'created_at',
@@ -62,6 +62,7 @@ export async function markSelected(db: Kysely<Database>, workflowId: string, nam
 }
 
 /** A tag's candidates in the order they were planned, without staged weights. */
-export async function listCandidatesOfTag(db: Kysely<Database>, tag: string): Promise<CandidateSummaryRow[]> {
-  return db.selectFrom('model_candidates').select(summaryColumns).where('tag', '=', tag).orderBy('id').execute();
+export async function listCandidatesOfTag(db: Kysely<Database>, tag: string): Promise<StoredCandidate[]> {
+  const rows = await db.selectFrom('model_candidates').select(summaryColumns).where('tag', '=', tag).orderBy('id').execute();
+  return rows.map(storedCandidateOf);
 }

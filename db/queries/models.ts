@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, ModelRow, NewModel } from '../database';
-
-export type ModelSummaryRow = Omit<ModelRow, 'topology' | 'weight_specs' | 'weights' | 'baseline_profile' | 'production_slot'>;
+import type { Database, NewModel } from '../database';
+import { loadableModelOf, storedModelOf, type LoadableModel, type StoredModel } from '../stored-model';
 
 const summaryColumns = [
   'id', 'tag', 'kind', 'hyperparameters', 'normalisation', 'threshold', 'metrics', 'train_from', 'train_to',
@@ -9,31 +8,41 @@ const summaryColumns = [
   'snapshot_beat_id', 'snapshot_review_id', 'snapshot_at',
 ] as const;
 
-export async function findModelByTag(db: Kysely<Database>, tag: string): Promise<ModelRow | undefined> {
-  return db.selectFrom('models').selectAll().where('tag', '=', tag).executeTakeFirst();
+export async function findModelByTag(db: Kysely<Database>, tag: string): Promise<StoredModel | undefined> {
+  const row = await db.selectFrom('models').select(summaryColumns).where('tag', '=', tag).executeTakeFirst();
+  return row && storedModelOf(row);
 }
 
-export async function findModelById(db: Kysely<Database>, id: number): Promise<ModelRow | undefined> {
-  return db.selectFrom('models').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findModelById(db: Kysely<Database>, id: number): Promise<StoredModel | undefined> {
+  const row = await db.selectFrom('models').select(summaryColumns).where('id', '=', id).executeTakeFirst();
+  return row && storedModelOf(row);
+}
+
+/** A model with its network, to score or explain with: by id (scoring runs name it so) or by tag. */
+export async function loadStoredModel(db: Kysely<Database>, key: { id: number } | { tag: string }): Promise<LoadableModel | undefined> {
+  const query = db.selectFrom('models').selectAll();
+  const row = await ('id' in key ? query.where('id', '=', key.id) : query.where('tag', '=', key.tag)).executeTakeFirst();
+  return row && loadableModelOf(row);
 }
 
 export async function findModelOwner(db: Kysely<Database>, tag: string): Promise<{ id: number; workflow_id: string } | undefined> {
   return db.selectFrom('models').select(['id', 'workflow_id']).where('tag', '=', tag).executeTakeFirst();
 }
 
-export async function listModels(db: Kysely<Database>): Promise<ModelSummaryRow[]> {
-  return db.selectFrom('models').select(summaryColumns).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+export async function listModels(db: Kysely<Database>): Promise<StoredModel[]> {
+  const rows = await db.selectFrom('models').select(summaryColumns).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  return rows.map(storedModelOf);
 }
 
 /** The model that scores by default: the production one, else the newest. */
-export async function findDefaultModel(db: Kysely<Database>): Promise<ModelSummaryRow | undefined> {
+export async function findDefaultModel(db: Kysely<Database>): Promise<StoredModel | undefined> {
   const production = await db.selectFrom('models').select(summaryColumns).where('stage', '=', 'production').executeTakeFirst();
-  if (production) return production;
-  return db.selectFrom('models').select(summaryColumns).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const row = production ?? (await db.selectFrom('models').select(summaryColumns).orderBy('id', 'desc').limit(1).executeTakeFirst());
+  return row && storedModelOf(row);
 }
 
 /** What chooseModel found: the model, or what was missing (the named tag, or any model at all). */
-export type ModelChoice = { model: ModelSummaryRow } | { missing: 'tag'; tag: string } | { missing: 'any' };
+export type ModelChoice = { model: StoredModel } | { missing: 'tag'; tag: string } | { missing: 'any' };
 
 /**
  * The model a run uses: the one named, else the production one, else the newest. The CLI, the API

@@ -8,7 +8,7 @@
 # Safe to run again on a live server, e.g. for a data volume made before this file existed, or
 # after changing TEMPORAL_DB_PASSWORD (the password is set again):
 #   docker compose exec mysql sh /docker-entrypoint-initdb.d/10-temporal.sh
-# tests/docker-compose.test.ts runs it against the real MariaDB.
+# tests/project/docker-compose.test.ts runs it against the real MariaDB.
 #
 # The image sources a script that is not executable into its own shell: everything runs in a
 # subshell, so this one's `set -u` and variables stay out of the entrypoint.

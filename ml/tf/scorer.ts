@@ -37,6 +37,26 @@ interface DenseStep {
   activation: tfTypes.fused.Activation;
 }
 
+/** How a stored model's kind turns its output into a score; unknown kinds are left to the shape to decide. */
+export function scoreOutputOfKind(kind: string): ScoreOutput | undefined {
+  if (kind === 'dense-classifier') return 'model-output';
+  if (kind === 'dense-autoencoder') return 'reconstruction-error';
+  return undefined;
+}
+
+/** What a scorer is built from: a stored or staged model's network, normalisation, threshold and kind. */
+export interface ScorableModel {
+  kind: string;
+  artifact: ModelArtifact;
+  normalisation: MinMax;
+  threshold: number;
+}
+
+/** A scorer of a stored or staged model, its output read as its kind says. */
+export function createScorerOf(tf: TensorFlow, model: ScorableModel): Promise<Scorer> {
+  return createScorer(tf, model.artifact, model.normalisation, model.threshold, scoreOutputOfKind(model.kind));
+}
+
 /**
  * Loads a stored model and returns a scorer that owns it. `output` is checked against the
  * model's shape; without it, the shape decides (one output per beat can only be the model's own

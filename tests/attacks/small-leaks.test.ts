@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelCache } from '../../api/model-cache';
+import { ModelCache } from '../../ml/tf/explainers';
 import { loadConfig, projectRoot } from '../../config/env';
 import { createDb, sessionStatements } from '../../db/connect';
-import { findModelById } from '../../db/queries/models';
+import { loadStoredModel } from '../../db/queries/models';
 import { API_KEY_NAME_MAX_CHARS, ApiKeyNameError, createApiKey, hashApiKey } from '../../db/queries/api-keys';
 import { initTensorFlow } from '../../ml/tf/backend';
 import { fitVarchar } from '../../db/fit-column';
@@ -121,10 +121,10 @@ describe('the API model cache', () => {
     for (let i = 0; i < 5; i++) ids.push(await storeUntrainedModel(t.db, tf, 'dense-autoencoder', `lru-${i}`));
     const cache = new ModelCache('wasm', 2);
     const samples = Float32Array.from(syntheticBeat(1));
-    await cache.explain(ids[0]!, () => findModelById(t.db, ids[0]!), samples);
+    await cache.explain(ids[0]!, () => loadStoredModel(t.db, { id: ids[0]! }), samples);
     await new Promise((r) => setTimeout(r, 20));
     const tensorsOfOne = tf.memory().numTensors;
-    for (const id of ids) await cache.explain(id, () => findModelById(t.db, id), samples);
+    for (const id of ids) await cache.explain(id, () => loadStoredModel(t.db, { id }), samples);
     await new Promise((r) => setTimeout(r, 20));
     expect(cache.size).toBe(2);
     // Two models loaded: at most twice the tensors of one (plus the few TensorFlow keeps for itself).

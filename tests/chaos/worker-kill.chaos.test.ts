@@ -4,7 +4,6 @@ import { pendingActivityDetails } from '../../cli/wait';
 import { startScoring, startTraining } from '../../client/pipelines';
 import { readEcg5000 } from '../helpers/data/ecg5000';
 import { ingestFile } from '../../ingest/ingest';
-import type { TrainProgress } from '../../activities/training';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { ecg5000Paths } from '../helpers/ecg-data';
 import { killHard } from '../helpers/processes';
@@ -14,6 +13,7 @@ import { describeCounts, modelRowsTagged, scoringCounts } from './helpers/counts
 import { recordScenario } from './helpers/report';
 import { spawnChaosWorker } from './helpers/workers';
 import { maxAttempt, scoringProgressWhen } from './helpers/workflow';
+import type { TrainProgress } from '../../contracts/workflows/train-model';
 
 const TRAIN_DAY = '2026-03-01';
 const SCORE_DAY = '2026-03-02';

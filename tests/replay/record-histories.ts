@@ -1,5 +1,5 @@
 /**
- * Records real event histories of every workflow type, for tests/replay.test.ts to replay with
+ * Records real event histories of every workflow type, for tests/workflows/replay.test.ts to replay with
  * the SDK's replayer: runs that live for days (an approval wait) must keep replaying on the code
  * a later deploy brings. Runs each scenario on the real Temporal server and MariaDB, on a scratch
  * database, and writes tests/replay/histories/<set>/<name>.json.

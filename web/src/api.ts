@@ -1,3 +1,4 @@
+import type { ErrorBody } from '../../contracts/api/errors';
 import { goToLogin, storedKey } from './session';
 
 /** An API error answer, carrying the API's own message so pages can show it as is. */
@@ -67,7 +68,7 @@ async function readJson(response: Response): Promise<unknown> {
 
 function errorOf(response: Response, body: unknown): ApiError {
   if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-    const b = body as { error?: string; message: string; requestId?: string };
+    const b = body as Partial<ErrorBody> & { message: string };
     return new ApiError(response.status, b.error ?? 'error', b.message, b.requestId);
   }
   return new ApiError(response.status, 'error', `The API answered ${response.status} ${response.statusText}.`);

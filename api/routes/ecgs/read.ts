@@ -3,10 +3,10 @@ import { listBeatReviews, reviewersDisagree } from '../../../db/queries/reviews'
 import { reviewOf } from './reviews';
 import { BeatSchema } from '../../../contracts/api/ecgs';
 import { findBeatDetail, listBeatPredictions } from '../../../db/queries/api-reads';
-import { findModelById } from '../../../db/queries/models';
+import { loadStoredModel } from '../../../db/queries/models';
 import { decodeBeat } from '../../../ml/beat';
 import { HttpError } from '../../errors';
-import { ModelCache } from '../../model-cache';
+import { ModelCache } from '../../../ml/tf/explainers';
 import type { ApiApp, ApiDeps } from '../../types';
 
 /** GET /ecgs/{id}: one beat, its labels and every model's verdict, explained by recomputing the model's output. */
@@ -30,7 +30,7 @@ export async function ecgReadRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
           threshold: p.threshold,
           isAnomalous: p.isAnomalous,
           scoredAt: p.scoredAt.toISOString(),
-          ...(await models.explain(p.modelId, () => findModelById(deps.db, p.modelId), samples)),
+          ...(await models.explain(p.modelId, () => loadStoredModel(deps.db, { id: p.modelId }), samples)),
         });
       }
       const reviews = await listBeatReviews(deps.db, beat.id);

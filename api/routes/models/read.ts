@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { ModelDetailSchema, ModelListSchema, ProductionModelSchema, type ModelStage } from '../../../contracts/api/models';
 import { listCandidatesOfTag } from '../../../db/queries/candidates';
-import { findModelByTag, listModels, type ModelSummaryRow } from '../../../db/queries/models';
+import { findModelByTag, listModels } from '../../../db/queries/models';
+import type { StoredModel } from '../../../db/stored-model';
 import { findProductionAt, listStageHistory, type StageHistoryEntry } from '../../../db/queries/registry';
 import { HttpError } from '../../errors';
 import { instantOf } from '../../instants';
@@ -40,24 +41,14 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
       const [candidates, history] = await Promise.all([listCandidatesOfTag(deps.db, model.tag), listStageHistory(deps.db, { tag: model.tag })]);
       return {
         ...summaryOf(model),
-        hyperparameters: parse(model.hyperparameters),
-        normalisation: parse(model.normalisation),
-        rowCounts: parse(model.row_counts),
+        hyperparameters: model.hyperparameters,
+        normalisation: model.normalisation,
+        rowCounts: model.rowCounts,
         fingerprint: model.fingerprint,
         backend: model.backend,
-        trainingMs: model.training_ms,
-        workflowId: model.workflow_id,
-        candidates: candidates.map((c) => ({
-          name: c.name,
-          kind: c.kind,
-          status: c.status,
-          selected: Boolean(c.selected),
-          hyperparameters: parse(c.hyperparameters),
-          threshold: c.threshold,
-          metrics: parse(c.metrics),
-          detail: c.detail,
-          trainingMs: c.training_ms,
-        })),
+        trainingMs: model.trainingMs,
+        workflowId: model.workflowId,
+        candidates: candidates.map(({ name, kind, status, selected, hyperparameters, threshold, metrics, detail, trainingMs }) => ({ name, kind, status, selected, hyperparameters, threshold, metrics, detail, trainingMs })),
         // Oldest first: the model's life in order.
         stageHistory: history.reverse().map(historyOf),
       };
@@ -65,24 +56,20 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
   );
 }
 
-function summaryOf(m: ModelSummaryRow) {
+function summaryOf(m: StoredModel) {
   return {
     id: m.id,
     tag: m.tag,
     kind: m.kind,
     stage: m.stage as ModelStage,
     threshold: m.threshold,
-    metrics: parse(m.metrics),
-    trainFrom: m.train_from?.toISOString() ?? null,
-    trainTo: m.train_to?.toISOString() ?? null,
-    createdAt: m.created_at.toISOString(),
+    metrics: m.metrics,
+    trainFrom: m.trainFrom?.toISOString() ?? null,
+    trainTo: m.trainTo?.toISOString() ?? null,
+    createdAt: m.createdAt.toISOString(),
   };
 }
 
 function historyOf(e: StageHistoryEntry) {
   return { fromStage: e.fromStage, toStage: e.toStage, changedAt: e.changedAt.toISOString(), changedBy: e.changedBy, reason: e.reason, workflowId: e.workflowId };
-}
-
-function parse(json: string | null): unknown {
-  return json === null ? null : JSON.parse(json);
 }

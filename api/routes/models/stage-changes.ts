@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from 'typebox';
+import type { Static } from 'typebox';
 import { decideRetrain, RetrainDecisionRefused, startPromotion, startRollback } from '../../../client/registry';
 import { parseGates } from '../../../common/retrain-gates';
 import { findModelByTag } from '../../../db/queries/models';
@@ -8,28 +8,15 @@ import { findPreviousProduction, findProductionModel } from '../../../db/queries
 import { retrainWorkflowId } from '../../../workflows/ids';
 import { HttpError } from '../../errors';
 import { startResponses, TagParams } from '../../schemas/common';
-import { Gates } from '../../schemas/gates';
+import { ApproveRequestSchema, PromoteRequestSchema, ReasonRequestSchema } from '../../../contracts/workflows/stage-changes';
 import { accepted, invalidBody, refuseDuplicates, whoAsks } from '../workflow-starts';
 import type { ApiApp, ApiDeps } from '../../types';
 
 // A model's stage changes: promote it, roll production back from it, approve or reject the
 // retraining that made it. Each runs as a workflow (or a workflow's update) and answers 202.
 
-const PromoteBody = Type.Object(
-  {
-    reason: Type.String({ minLength: 1, maxLength: 1000 }),
-    to: Type.Optional(Type.Union([Type.Literal('staging'), Type.Literal('production')])),
-    gates: Type.Optional(Gates),
-    force: Type.Optional(Type.Boolean({ description: 'promote to production past the gates; the stage history records that it was forced, and the reason' })),
-  },
-  { additionalProperties: false },
-);
-const ApproveBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
-/** Rejecting a challenger or rolling back says why. */
-const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }, { additionalProperties: false });
-
 export async function stageChangeRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
-  app.post('/models/:tag/promote', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Promote a model to staging, or to production through the retraining gates against the champion (unless forced, with a reason)', params: TagParams, body: PromoteBody, response: startResponses } }, async (request, reply) => {
+  app.post('/models/:tag/promote', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Promote a model to staging, or to production through the retraining gates against the champion (unless forced, with a reason)', params: TagParams, body: PromoteRequestSchema, response: startResponses } }, async (request, reply) => {
     const { tag } = request.params;
     if (!(await findModelByTag(deps.db, tag))) throw new HttpError(404, 'not_found', `no model is tagged "${tag}"`, 'params.tag');
     const to = request.body.to ?? 'production';
@@ -41,7 +28,7 @@ export async function stageChangeRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
     return accepted(reply, await startPromotion(await deps.temporal(), deps.config, { tag, to, reason: request.body.reason, by: whoAsks(request), gates: request.body.gates, force: request.body.force }, refuseDuplicates(request)));
   });
 
-  app.post('/models/:tag/rollback', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Roll the production model back to the one in production before it', params: TagParams, body: RejectBody, response: startResponses } }, async (request, reply) => {
+  app.post('/models/:tag/rollback', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Roll the production model back to the one in production before it', params: TagParams, body: ReasonRequestSchema, response: startResponses } }, async (request, reply) => {
     const { tag } = request.params;
     if (!(await findModelByTag(deps.db, tag))) throw new HttpError(404, 'not_found', `no model is tagged "${tag}"`, 'params.tag');
     // Naming the model being rolled back keeps a stale click from rolling back its successor.
@@ -70,6 +57,6 @@ export async function stageChangeRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
     const description = await handle.describe();
     return accepted(reply, { workflowId: description.workflowId, firstExecutionRunId: description.runId });
   };
-  app.post('/models/:tag/approve', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Approve a retraining that waits for a person', params: TagParams, body: ApproveBody, response: startResponses } }, decide(true));
-  app.post('/models/:tag/reject', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Reject a retraining that waits for a person', params: TagParams, body: RejectBody, response: startResponses } }, decide(false));
+  app.post('/models/:tag/approve', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Approve a retraining that waits for a person', params: TagParams, body: ApproveRequestSchema, response: startResponses } }, decide(true));
+  app.post('/models/:tag/reject', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Reject a retraining that waits for a person', params: TagParams, body: ReasonRequestSchema, response: startResponses } }, decide(false));
 }

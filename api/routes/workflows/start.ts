@@ -1,80 +1,30 @@
 import { startDriftDetection, startScoring, startTraining } from '../../../client/pipelines';
 import { startRetrain } from '../../../client/registry';
-import { Type } from 'typebox';
-import { day, startResponses, Tag } from '../../schemas/common';
+import { DetectDriftInputSchema } from '../../../contracts/workflows/detect-drift';
+import { RetrainRequestSchema } from '../../../contracts/workflows/retrain';
+import { ScoreRequestSchema } from '../../../contracts/workflows/score-batch';
+import { TrainModelInputSchema } from '../../../contracts/workflows/train-model';
+import { startResponses } from '../../schemas/common';
 import { dayRangeOf, parseDay } from '../../../common/dates';
 import { parseApprovalTimeout, parseGates } from '../../../common/retrain-gates';
 import { chooseModel } from '../../../db/queries/models';
-import { CANDIDATE_SETS, CANDIDATE_THRESHOLD_RULES, planTraining, SELECTION_METRICS } from '../../../ml/planning/candidates';
+import { planTraining } from '../../../ml/planning/candidates';
 import { resolveDriftPolicy } from '../../../ml/drift/policy';
 import { HttpError } from '../../errors';
 import { accepted, invalidBody, refuseDuplicates, whoAsks } from '../workflow-starts';
-import { Gates } from '../../schemas/gates';
 import type { ApiApp, ApiDeps } from '../../types';
 
-// OpenAPI 3.0 knows exclusiveMinimum only as a boolean, so open bounds are checked by the domain
-// validation (parseHyperparameters, planTraining) and answered with the same 400 naming the field.
+// POST routes that start pipeline work (train, retrain, score, drift): each validates the body
+// against the workflow's contract (contracts/workflows/), starts one workflow under its business id
+// and answers 202 with where to poll it. Open bounds and the calendar are checked by the domain
+// validation, which names the field.
 
-// POST routes that start pipeline work (train, retrain, score, drift): each validates, starts one
-// workflow under its business id and answers 202 with where to poll it.
-
-const Day = day();
-
-const Hyperparameters = {
-  epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
-  encoderUnits: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 1024 }), { minItems: 1, maxItems: 8 })),
-  learningRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'above 0, at most 1' })),
-  testFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
-  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
-  candidates: Type.Optional(Type.Enum([...CANDIDATE_SETS])),
-  thresholdRule: Type.Optional(Type.Enum([...CANDIDATE_THRESHOLD_RULES], { description: CANDIDATE_THRESHOLD_RULES.join(', ') })),
-  selectBy: Type.Optional(Type.Enum([...SELECTION_METRICS])),
-  validationFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'strictly between 0 and 1' })),
-  minLabelsPerClass: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-  includeReviewed: Type.Optional(Type.Boolean()),
-};
-const TrainingOptions = Type.Object(Hyperparameters, { additionalProperties: false });
-const TrainBody = Type.Object({ tag: Tag, from: Type.Optional(Day), to: Type.Optional(Day), ...Hyperparameters }, { additionalProperties: false });
-
-const RetrainBody = Type.Object(
-  {
-    tag: Tag,
-    from: Type.Optional(Day),
-    to: Type.Optional(Day),
-    includeReviewed: Type.Optional(Type.Boolean()),
-    autoPromote: Type.Optional(Type.Boolean()),
-    requireApproval: Type.Optional(Type.Boolean()),
-    approvalTimeout: Type.Optional(Type.String({ description: "e.g. '24h' or '7 days'" })),
-    approvers: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'distinct approvers needed, none of them the requester (default 1)' })),
-    gates: Type.Optional(Gates),
-    training: Type.Optional(TrainingOptions),
-  },
-  { additionalProperties: false },
-);
-
-const Window = { date: Type.Optional(Day), from: Type.Optional(Day), to: Type.Optional(Day), modelTag: Type.Optional(Tag) };
-/** Chunks smaller than this only multiply activities and round trips (each chunk is one activity's write). */
-export const MIN_CHUNK_SIZE = 100;
 /** A year and a day of beats per run: backfilling more is several runs, not one that never ends. */
 export const MAX_RUN_DAYS = 366;
-const ScoreBody = Type.Object({ ...Window, chunkSize: Type.Optional(Type.Integer({ minimum: MIN_CHUNK_SIZE, maximum: 1_000_000 })) }, { additionalProperties: false });
-const DriftBody = Type.Object(
-  {
-    ...Window,
-    policy: Type.Optional(
-      Type.Object(
-        { psiModerate: Type.Optional(Type.Number()), psiSevere: Type.Optional(Type.Number()), driftedShare: Type.Optional(Type.Number()), ksPValue: Type.Optional(Type.Number()), minSampleSize: Type.Optional(Type.Integer()) },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 export async function workflowStartRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
 
-  app.post('/train', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Train a model under a new tag', body: TrainBody, response: startResponses } }, async (request, reply) => {
+  app.post('/train', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Train a model under a new tag', body: TrainModelInputSchema, response: startResponses } }, async (request, reply) => {
     // Everything but the tag, the window and the candidate options is a baseline hyperparameter.
     const { tag, from, to, candidates, thresholdRule, selectBy, validationFraction, minLabelsPerClass, ...baseline } = request.body;
     checkTrainingWindow({ from, to });
@@ -82,7 +32,7 @@ export async function workflowStartRoutes(app: ApiApp, deps: ApiDeps): Promise<v
     return accepted(reply, await startTraining(await deps.temporal(), deps.config, request.body, refuseDuplicates(request)));
   });
 
-  app.post('/retrain', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Retrain: train a challenger, compare it with the champion, promote on the gates', body: RetrainBody, response: startResponses } }, async (request, reply) => {
+  app.post('/retrain', { config: { permission: 'train' }, schema: { tags: ['workflows'], summary: 'Retrain: train a challenger, compare it with the champion, promote on the gates', body: RetrainRequestSchema, response: startResponses } }, async (request, reply) => {
     const body = request.body;
     checkTrainingWindow({ from: body.from, to: body.to });
     try {
@@ -99,13 +49,13 @@ export async function workflowStartRoutes(app: ApiApp, deps: ApiDeps): Promise<v
     return accepted(reply, await startRetrain(await deps.temporal(), deps.config, { ...body, requestedBy: whoAsks(request) }, refuseDuplicates(request)));
   });
 
-  app.post('/score', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Score a day's (or a range's) beats", body: ScoreBody, response: startResponses } }, async (request, reply) => {
+  app.post('/score', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Score a day's (or a range's) beats", body: ScoreRequestSchema, response: startResponses } }, async (request, reply) => {
     checkWindow(request.body);
     const modelTag = await modelTagToUse(deps, request.body.modelTag);
     return accepted(reply, (await startScoring(await deps.temporal(), deps.config, { ...request.body, modelTag }, refuseDuplicates(request))).handle);
   });
 
-  app.post('/drift', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Check a day's (or a range's) beats for drift", body: DriftBody, response: startResponses } }, async (request, reply) => {
+  app.post('/drift', { config: { permission: 'score' }, schema: { tags: ['workflows'], summary: "Check a day's (or a range's) beats for drift", body: DetectDriftInputSchema, response: startResponses } }, async (request, reply) => {
     checkWindow(request.body);
     try {
       resolveDriftPolicy(request.body.policy);

@@ -1,6 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { scoreProgressQuery, type ScoreBatchProgress } from '../../../workflows/scoreBatch';
+import { scoreProgressQuery } from '../../../workflows/scoreBatch';
+import type { ScoreBatchProgress } from '../../../contracts/workflows/score-batch';
 
 /** The highest attempt any run of `activityType` reached in the workflow's history (1 = never retried). */
 export async function maxAttempt(handle: WorkflowHandle, activityType: string): Promise<number> {

@@ -186,7 +186,7 @@ function coverCell(value: CoverValue): string | number | boolean | Date | undefi
  * sets the tab order) in the order of its `_worksheets` array, while each sheet's file keeps its
  * own id, so reordering the array before `commit()` reorders the tabs and nothing else. exceljs
  * offers no public way; should a later version hide the array, the sheet stays where it is and
- * false says so (tests/api-export.test.ts checks that the cover comes first).
+ * false says so (tests/api/audit/export.test.ts checks that the cover comes first).
  */
 export function listFirst(workbook: WorkbookWriter, sheet: Worksheet): boolean {
   const sheets = (workbook as unknown as { _worksheets?: unknown })._worksheets;
