@@ -15,6 +15,7 @@ import {
   type SplitSettings,
 } from '../ml/planning/candidates';
 import { trainClassifier } from '../ml/tf/classifier';
+import { normalTemplateOf } from '../ml/template';
 import { evaluate, type Metrics } from '../ml/planning/metrics';
 import { createScorerOf } from '../ml/tf/scorer';
 import { chooseThreshold, type ValidationThresholdRule } from '../ml/planning/threshold';
@@ -174,6 +175,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           backend: deps.backend,
           workflowId,
           snapshot: labelSnapshotOf(input.snapshot),
+          normalTemplate: normalTemplateOf(data.fit, data.validation),
         }),
       );
       if ('conflict' in result) {

@@ -50,6 +50,8 @@ export interface ModelTable {
   snapshot_beat_id: ColumnType<number | null, number | null | undefined, never>;
   snapshot_review_id: ColumnType<number | null, number | null | undefined, never>;
   snapshot_at: ColumnType<Date | null, Date | null | undefined, never>;
+  /** The typical normal beat of the training rows (ml/template.ts NormalTemplate, JSON); null for older models. */
+  normal_template: ColumnType<JsonText | null, JsonText | null | undefined, never>;
   created_at: CreatedAt;
 }
 

@@ -9,6 +9,7 @@ import * as reviewDecisions from './migrations/2026-11-23T2100-review-decisions'
 import * as oneProductionModel from './migrations/2026-12-01T2300-one-production-model';
 import * as reviewIdempotency from './migrations/2026-12-02T0100-review-idempotency';
 import * as trainingSnapshot from './migrations/2026-12-02T0200-training-snapshot';
+import * as normalTemplate from './migrations/2026-12-02T1400-normal-template';
 import * as stageHistoryRunId from './migrations/2026-12-02T0210-stage-history-run-id';
 import * as unscoredDays from './migrations/2026-12-02T0300-unscored-days';
 import * as startedBy from './migrations/2026-12-02T1000-started-by';
@@ -34,6 +35,7 @@ const migrations = {
   '2026-12-02T1100-history-archive': historyArchive,
   '2026-12-02T1200-audit-chain': auditChain,
   '2026-12-02T1300-named-foreign-keys': namedForeignKeys,
+  '2026-12-02T1400-normal-template': normalTemplate,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

@@ -3,6 +3,7 @@ import type { ModelCandidateTable, ModelRow, ModelStage, NewModel } from './data
 import type { ModelArtifact } from '../ml/tf/artifact';
 import type { MinMax } from '../ml/normalise';
 import type { Metrics } from '../ml/planning/metrics';
+import type { NormalTemplate } from '../ml/template';
 import type { ScorableModel } from '../ml/tf/scorer';
 import type { LabelSnapshot } from './queries/ecg';
 
@@ -31,6 +32,8 @@ export interface StoredModel {
   createdAt: Date;
   /** The labelled-data snapshot it was trained on; null for models trained before snapshots. */
   snapshot: LabelSnapshot | null;
+  /** The typical normal beat of its training rows; null for models saved before templates. */
+  normalTemplate: NormalTemplate | null;
 }
 
 /** A stored model with its network: what a scorer or an explainer loads. */
@@ -61,6 +64,7 @@ export function storedModelOf(row: ModelSummaryRow): StoredModel {
       row.snapshot_beat_id === null || row.snapshot_review_id === null || row.snapshot_at === null
         ? null
         : { beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at },
+    normalTemplate: row.normal_template === null ? null : (JSON.parse(row.normal_template) as NormalTemplate),
   };
 }
 
@@ -90,6 +94,8 @@ export interface ModelProvenance {
   workflowId: string;
   /** The labelled-data snapshot it was trained on, when the training took one. */
   snapshot?: { beatId: number; reviewId: number; at: Date };
+  /** The typical normal beat of its training rows. */
+  normalTemplate?: NormalTemplate | null;
 }
 
 /** What `models` stores is exactly what a scorer needs: topology, weights, normalisation, threshold. */
@@ -114,6 +120,7 @@ export function rowOfTrainedModel(trained: StorableModel, meta: ModelProvenance)
     snapshot_beat_id: meta.snapshot?.beatId ?? null,
     snapshot_review_id: meta.snapshot?.reviewId ?? null,
     snapshot_at: meta.snapshot?.at ?? null,
+    normal_template: meta.normalTemplate ? JSON.stringify(meta.normalTemplate) : null,
   };
 }
 

@@ -7,6 +7,20 @@ import { ReviewSchema } from './reviews';
 const Numbers = Type.Array(Type.Number());
 const NullableBoolean = Type.Union([Type.Boolean(), Type.Null()]);
 
+/** The typical normal beat of a model's training rows: the mean and a band of one standard deviation. */
+export const NormalTemplateSchema = Type.Object({ mean: Numbers, lower: Numbers, upper: Numbers, beats: Type.Integer() });
+
+/** Why the model scored the beat as it did (ml/tf/explainers.ts makes it). */
+export const BeatExplanationSchema = Type.Object({
+  method: Type.Union([Type.Literal('reconstruction'), Type.Literal('integrated-gradients'), Type.Literal('none')], {
+    description: "reconstruction: an autoencoder's decoded beat; integrated-gradients: a classifier's attribution; none: a classifier saved before templates",
+  }),
+  text: Type.String(),
+  attribution: Type.Union([Numbers, Type.Null()], { description: "one value per sample: its share of the classifier's P(anomalous) above the typical normal beat's" }),
+  template: Type.Union([NormalTemplateSchema, Type.Null()], { description: "the typical normal beat of the model's training rows; null for models saved before templates" }),
+});
+export type BeatExplanation = Static<typeof BeatExplanationSchema>;
+
 export const BeatPredictionSchema = Type.Object({
   modelTag: Type.String(),
   modelKind: Type.String(),
@@ -16,7 +30,7 @@ export const BeatPredictionSchema = Type.Object({
   scoredAt: Type.String({ format: 'date-time' }),
   reconstruction: Type.Union([Numbers, Type.Null()], { description: "an autoencoder's decoded beat in the original units; null for a classifier" }),
   absoluteError: Type.Union([Numbers, Type.Null()], { description: '|samples − reconstruction| per sample' }),
-  explanation: Type.String(),
+  explanation: BeatExplanationSchema,
 });
 export type BeatPrediction = Static<typeof BeatPredictionSchema>;
 

@@ -7,6 +7,7 @@ import { buildAutoencoder, DEFAULT_AUTOENCODER_HYPERPARAMETERS } from '../../ml/
 import type { TensorFlow } from '../../ml/tf/backend';
 import { beatHash, encodeBeat } from '../../ml/beat';
 import { buildClassifier, DEFAULT_CLASSIFIER_HYPERPARAMETERS } from '../../ml/tf/classifier';
+import type { NormalTemplate } from '../../ml/template';
 import { syntheticBeat } from './fixtures';
 
 export const NORMALISATION = { min: -2, max: 6 };
@@ -15,7 +16,13 @@ export const NORMALISATION = { min: -2, max: 6 };
  * Stores a real (untrained, seeded) network of the given kind: enough to check that the API
  * recomputes exactly what the stored weights produce, without paying for training.
  */
-export async function storeUntrainedModel(db: Kysely<Database>, tf: TensorFlow, kind: 'dense-autoencoder' | 'dense-classifier', tag: string): Promise<number> {
+export async function storeUntrainedModel(
+  db: Kysely<Database>,
+  tf: TensorFlow,
+  kind: 'dense-autoencoder' | 'dense-classifier',
+  tag: string,
+  options: { normalTemplate?: NormalTemplate } = {},
+): Promise<number> {
   const network = kind === 'dense-autoencoder' ? buildAutoencoder(tf, DEFAULT_AUTOENCODER_HYPERPARAMETERS) : buildClassifier(tf, DEFAULT_CLASSIFIER_HYPERPARAMETERS);
   const artifact = await captureArtifact(tf, network);
   network.dispose();
@@ -25,7 +32,7 @@ export async function storeUntrainedModel(db: Kysely<Database>, tf: TensorFlow, 
       { kind, artifact, normalisation: NORMALISATION, threshold: 0.5, trainingMs: 1 },
       {
         tag, hyperparameters: {}, metrics: { f1: 0.9 }, trainFrom: null, trainTo: null, rowCounts: { train: 0 },
-        fingerprint: 'f'.repeat(64), backend: 'wasm', workflowId: `wf-${tag}`,
+        fingerprint: 'f'.repeat(64), backend: 'wasm', workflowId: `wf-${tag}`, normalTemplate: options.normalTemplate ?? null,
       },
     ),
   );

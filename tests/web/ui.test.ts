@@ -9,6 +9,8 @@ import { initTensorFlow } from '../../ml/tf/backend';
 import { insertBeats, insertPredictions, storeUntrainedModel } from '../helpers/api-read-data';
 import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, signIn, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
+import { syntheticBeat } from '../helpers/fixtures';
+import { normalTemplateOf } from '../../ml/template';
 
 // The web pages in a real browser (Debian's chromium) against the real API on a real port and a
 // real test database: what a reviewer does on the page must change the rows, and undo restore them.
@@ -41,6 +43,11 @@ describe('the web pages in a browser', () => {
       ...(await insertBeats(s.db, { first: 201, count: 4, day: dayBefore(1), source: 'ui-b.csv', anomalousEvery: 2 })),
     ];
     await insertPredictions(s.db, beats, model);
+    // A staging classifier that kept the typical normal beat of its training rows: its beats are explained by attribution.
+    const normalTemplate = normalTemplateOf({ samples: Float32Array.from(Array.from({ length: 20 }, (_, i) => syntheticBeat(300 + i)).flat()), count: 20, isAnomalous: new Uint8Array(20) })!;
+    const classifier = await storeUntrainedModel(s.db, tf, 'dense-classifier', 'clf-ui', { normalTemplate });
+    await s.db.updateTable('models').set({ stage: 'staging' }).where('id', '=', classifier).execute();
+    await insertPredictions(s.db, beats.slice(0, 2), classifier);
     // The earlier day has a completed scoring run in the audit trail, the later one none: only it is listed as not scored.
     await s.db.insertInto('workflow_runs').values({
       workflow_id: `score-${dayBefore(3)}-ae-ui`, run_id: 'run-ui-score', workflow_type: 'scoreBatch', model_tag: 'ae-ui', data_date: dayBefore(3), inputs: '{}',
@@ -95,6 +102,26 @@ describe('the web pages in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#login-error', { hasText: 'the API key is unknown or revoked' }).waitFor();
     expect(page.url()).toMatch(/\/app\/$/);
+  });
+
+  it("shows a classifier's attribution under the beat, with the typical normal beat drawn over it", async () => {
+    const { page, errors } = await newPage();
+    await signIn(page, api.url, keys.reviewer.key);
+    await page.locator('#queue-list [role="option"]').first().waitFor();
+    await page.locator('#f-model').selectOption('clf-ui');
+    await page.locator('#queue-list [role="option"]').nth(1).waitFor();
+    expect(await page.locator('#queue-list [role="option"]').count()).toBe(2);
+    await page.locator('#attribution-chart[data-drawn="true"][data-points="140"]').waitFor();
+    await expect(page.locator('#attribution-chart').getAttribute('aria-label')).resolves.toMatch(/^Attribution of clf-ui's score along the 140 samples; the largest at sample \d+$/);
+    await expect(page.locator('#beat-chart').getAttribute('aria-label')).resolves.toBe('Beat of 140 samples with the typical normal beat of 20 training beats with its band');
+    await page.locator('#beat-chart-caption', { hasText: "typical normal beat of clf-ui's 20 normal training beats" }).waitFor();
+    await page.locator('#explanation', { hasText: 'integrated gradients from the typical normal beat' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/review-classifier.png` });
+    // Back on the autoencoder: its reconstruction, and no attribution chart.
+    await page.locator('#f-model').selectOption('ae-ui');
+    await page.locator('#beat-chart[data-drawn="true"]').waitFor();
+    await page.locator('#attribution-box').waitFor({ state: 'hidden' });
+    expect(errors).toEqual([]);
   });
 
   it('lets a reviewer relabel a beat from the keyboard and undo it, the rows following', async () => {

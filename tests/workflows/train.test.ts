@@ -40,6 +40,11 @@ describe('trainModel workflow on the real Temporal server and MariaDB', () => {
     const baseline = JSON.parse(row.baseline_profile ?? 'null');
     expect(baseline).not.toBeNull();
     expect(baseline.sampleSize).toBe(3998);
+    // The typical normal beat of the training rows is kept with the model, for explanations.
+    const template = JSON.parse(row.normal_template ?? 'null');
+    expect(template.beats).toBe(result.rowCounts.trainNormal);
+    expect(template.mean).toHaveLength(140);
+    expect(template.lower.every((v: number, i: number) => v <= template.mean[i] && template.mean[i] <= template.upper[i])).toBe(true);
   });
 
   it('refuses a tag whose training already completed, and never writes a second row', async () => {

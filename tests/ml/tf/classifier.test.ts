@@ -4,33 +4,11 @@ import { initTensorFlow, type TensorFlow } from '../../../ml/tf/backend';
 import { SAMPLES_PER_BEAT } from '../../../ml/beat';
 import { trainClassifier, type LabelledBeats, type TrainedClassifier } from '../../../ml/tf/classifier';
 import { evaluate } from '../../../ml/planning/metrics';
-import { mulberry32 } from '../../../ml/random';
 import { createScorer } from '../../../ml/tf/scorer';
 import { chooseThreshold } from '../../../ml/planning/threshold';
+import { syntheticBeats } from '../../helpers/data/synthetic-beats';
 
 let tf: TensorFlow;
-
-/**
- * Beat-like rows: a slow wave plus noise; anomalous rows carry an extra bump late in the beat,
- * the kind of shape difference a dense network picks up quickly.
- */
-function syntheticBeats(normal: number, anomalous: number, seed: number): LabelledBeats {
-  const random = mulberry32(seed);
-  const count = normal + anomalous;
-  const samples = new Float32Array(count * SAMPLES_PER_BEAT);
-  const isAnomalous = new Uint8Array(count);
-  for (let row = 0; row < count; row++) {
-    const abnormal = row < anomalous;
-    isAnomalous[row] = abnormal ? 1 : 0;
-    const phase = random() * 0.2;
-    for (let i = 0; i < SAMPLES_PER_BEAT; i++) {
-      const t = i / SAMPLES_PER_BEAT;
-      const bump = abnormal ? 1.2 * Math.exp(-(((t - 0.7) * 12) ** 2)) : 0;
-      samples[row * SAMPLES_PER_BEAT + i] = Math.sin(2 * Math.PI * (t + phase)) + bump + 0.3 * (random() - 0.5);
-    }
-  }
-  return { samples, count, isAnomalous };
-}
 
 const settings = { hiddenUnits: [16, 8], batchSize: 32, learningRate: 0.01, maxEpochs: 25, patience: 3, seed: 5 };
 

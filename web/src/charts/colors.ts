@@ -8,6 +8,11 @@ export const COLORS = {
   anomalyRate: '#b91c1c',
   agreementRate: '#047857',
   grid: '#e5e7eb',
+  /** The typical normal beat and its band; attributions above and below zero. */
+  template: '#047857',
+  templateBand: 'rgba(4, 120, 87, 0.15)',
+  raises: '#b91c1c',
+  lowers: '#1d4ed8',
 } as const;
 
 /** PSI bands, as on the drift dashboard: none green, moderate amber, severe red. */

@@ -1,5 +1,5 @@
 import { api } from '../api';
-import { drawBeatChart } from '../charts/beat-chart';
+import { drawAttributionChart, drawBeatChart } from '../charts/beat-chart';
 import { clearChart } from '../charts/setup';
 import { byId, clearError, el, showError } from '../dom';
 import { dateTime, decimal, label } from '../format';
@@ -64,12 +64,11 @@ export class BeatDetail {
     renderFacts(item, beat, prediction);
     renderScore(prediction ?? item);
     drawBeatChart(byId<HTMLCanvasElement>('beat-chart'), beat.samples, prediction);
-    byId('beat-chart-caption').textContent = prediction?.reconstruction
-      ? `Solid blue: the beat's samples. Dashed orange: ${prediction.modelTag}'s reconstruction. Dotted grey area: their absolute difference.`
-      : "Solid blue: the beat's samples.";
+    byId('beat-chart-caption').textContent = captionOf(prediction);
+    renderAttribution(prediction);
     const explanation = byId('explanation');
     explanation.hidden = !prediction || prediction.reconstruction !== null;
-    explanation.textContent = prediction ? `${prediction.modelTag} is a ${prediction.modelKind}; it does not reconstruct the beat. Its score is the ${prediction.explanation}.` : '';
+    explanation.textContent = prediction ? `${prediction.modelTag} is a ${prediction.modelKind}; it does not reconstruct the beat. Its score is the ${prediction.explanation.text}.` : '';
     renderHistory(beat);
   }
 }
@@ -102,4 +101,25 @@ function renderScore(p: { score: number; threshold: number; isAnomalous: boolean
       el('div', { class: 'score-threshold', style: `left: ${at(p.threshold)}`, title: 'threshold' }),
     ),
   );
+}
+
+function captionOf(prediction: BeatPrediction | undefined): string {
+  const parts = ["Solid blue: the beat's samples."];
+  if (prediction?.reconstruction) parts.push(`Dashed orange: ${prediction.modelTag}'s reconstruction. Dotted grey area: their absolute difference.`);
+  if (prediction?.explanation.template) parts.push(`Dashed green with a shaded band: the typical normal beat of ${prediction.modelTag}'s ${prediction.explanation.template.beats} normal training beats, ±1 standard deviation.`);
+  return parts.join(' ');
+}
+
+/** A classifier's attribution, drawn under the beat on the same sample positions. */
+function renderAttribution(prediction: BeatPrediction | undefined): void {
+  const box = byId('attribution-box');
+  const canvas = byId<HTMLCanvasElement>('attribution-chart');
+  const attribution = prediction?.explanation.attribution;
+  box.hidden = !attribution;
+  if (!prediction || !attribution) {
+    clearChart(canvas);
+    return;
+  }
+  drawAttributionChart(canvas, attribution, prediction.modelTag);
+  byId('attribution-caption').textContent = `Where ${prediction.modelTag}'s score comes from: red bars raised P(anomalous) above the typical normal beat's, blue bars lowered it (integrated gradients).`;
 }
