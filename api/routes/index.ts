@@ -9,6 +9,7 @@ import { modelRoutes } from './models/read';
 import { stageChangeRoutes } from './models/stage-changes';
 import { pipelineRoutes } from './pipeline/unscored-days';
 import { predictionRoutes } from './predictions/list';
+import { reviewQueueRoutes } from './predictions/review-queue';
 import { workflowRoutes } from './workflows/runs';
 import { workflowStartRoutes } from './workflows/start';
 
@@ -28,7 +29,10 @@ export async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
     await workflowStartRoutes(s as ApiApp, deps);
     await workflowRoutes(s as ApiApp, deps);
   });
-  await app.register(async (s) => predictionRoutes(s as ApiApp, deps));
+  await app.register(async (s) => {
+    await predictionRoutes(s as ApiApp, deps);
+    await reviewQueueRoutes(s as ApiApp, deps);
+  });
   await app.register(async (s) => driftReportRoutes(s as ApiApp, deps));
   await app.register(async (s) => pipelineRoutes(s as ApiApp, deps));
   await app.register(async (s) => {

@@ -30,7 +30,7 @@ export interface PredictionPageRow extends PredictionListRow {
   reviewedLabel: boolean | null;
 }
 
-type PageRowOfMysql = Omit<PredictionPageRow, 'modelTag' | 'isAnomalous' | 'knownAnomalous' | 'reviewedLabel'> & {
+export type PageRowOfMysql = Omit<PredictionPageRow, 'modelTag' | 'isAnomalous' | 'knownAnomalous' | 'reviewedLabel'> & {
   isAnomalous: number;
   knownAnomalous: number | null;
   reviewedLabel: number | null;
@@ -114,7 +114,8 @@ async function listPredictionPageOfWindow(db: Kysely<Database>, window: TimeWind
   return pageRowsOf(db, rows);
 }
 
-async function pageRowsOf(db: Kysely<Database>, rows: PageRowOfMysql[]): Promise<PredictionPageRow[]> {
+/** Rows as MySQL returns them, with booleans and tags the way the API speaks them. */
+export async function pageRowsOf(db: Kysely<Database>, rows: PageRowOfMysql[]): Promise<PredictionPageRow[]> {
   const tags = await modelTags(db, [...new Set(rows.map((r) => Number(r.modelId)))]);
   // One literal per row, no spreads: at a hundred rows a page, copying objects was the API's top cost.
   return rows.map((r) => ({

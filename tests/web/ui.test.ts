@@ -11,6 +11,7 @@ import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, signI
 import { useTestServices } from '../helpers/lifecycle';
 import { syntheticBeat } from '../helpers/fixtures';
 import { normalTemplateOf } from '../../ml/template';
+import { REVIEW_ORDERS } from '../../contracts/api/review-queue';
 
 // The web pages in a real browser (Debian's chromium) against the real API on a real port and a
 // real test database: what a reviewer does on the page must change the rows, and undo restore them.
@@ -121,6 +122,29 @@ describe('the web pages in a browser', () => {
     await page.locator('#f-model').selectOption('ae-ui');
     await page.locator('#beat-chart[data-drawn="true"]').waitFor();
     await page.locator('#attribution-box').waitFor({ state: 'hidden' });
+    expect(errors).toEqual([]);
+  });
+
+  it('orders the queue nearest the threshold first, and keeps the order and model in a link that reopens it', async () => {
+    const { page, errors } = await newPage();
+    await signIn(page, api.url, keys.reviewer.key);
+    await page.locator('#queue-list [role="option"]').nth(beats.length - 1).waitFor();
+    const offered = await page.locator('#f-order option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
+    expect(offered).toEqual(['', ...REVIEW_ORDERS]);
+    await page.locator('#f-order').selectOption('uncertainty');
+    await page.waitForURL(/order=uncertainty/);
+    // Scores are (id % 10) / 10 against 0.5: nearest first, ties to the lower id.
+    const expected = [...beats].sort((x, y) => Math.abs((x % 10) / 10 - 0.5) - Math.abs((y % 10) / 10 - 0.5) || x - y);
+    await page.locator(`#queue-list [role="option"]:first-child[data-ecg-id="${expected[0]}"]`).waitFor();
+    const shown = async () => page.locator('#queue-list [role="option"]').evaluateAll((items) => items.map((i) => Number((i as unknown as { dataset: { ecgId: string } }).dataset.ecgId)));
+    expect(await shown()).toEqual(expected);
+    expect(page.url()).toMatch(/modelTag=ae-ui/);
+
+    // The link opens the same queue.
+    await page.goto(page.url());
+    await page.locator(`#queue-list [role="option"]:first-child[data-ecg-id="${expected[0]}"]`).waitFor();
+    expect(await page.locator('#f-order').inputValue()).toBe('uncertainty');
+    expect(await shown()).toEqual(expected);
     expect(errors).toEqual([]);
   });
 

@@ -3,6 +3,7 @@
 
 export type { Me, Review, ReviewOutcome, DailyStat, DailyStats } from '../../contracts/api/reviews';
 export type { PredictionItem, PredictionPage } from '../../contracts/api/predictions';
+export type { ReviewOrder, ReviewQueue } from '../../contracts/api/review-queue';
 export type { Beat, BeatPrediction } from '../../contracts/api/ecgs';
 export type { ModelSummary, ProductionModel } from '../../contracts/api/models';
 export type { Band, DriftReport, DriftReportDetail } from '../../contracts/api/drift-reports';

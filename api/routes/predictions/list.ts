@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import { PredictionPageSchema, type PredictionItem } from '../../../contracts/api/predictions';
-import { DateInputError, dayRangeOf, windowOfDays } from '../../../common/dates';
 import { listPredictionPage, type PredictionPageRow } from '../../../db/queries/api-reads';
 import { decodeCursor, encodeCursor } from '../../cursor';
 import { HttpError } from '../../errors';
 import type { ApiApp, ApiDeps } from '../../types';
+import { dayWindowOf } from '../../schemas/day-window';
 import { day } from '../../schemas/common';
 
 const Query = Type.Object({
@@ -25,7 +25,7 @@ export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void
     const inDay = q.date !== undefined;
     const key = q.cursor === undefined ? undefined : decodeCursor(q.cursor, inDay ? 3 : 2);
     const rows = await listPredictionPage(deps.db, {
-      window: q.date === undefined ? undefined : dayWindow(q.date),
+      window: q.date === undefined ? undefined : dayWindowOf(q.date),
       source: q.source,
       anomalous: q.anomalous,
       reviewed: q.reviewed,
@@ -43,7 +43,7 @@ export async function predictionRoutes(app: ApiApp, deps: ApiDeps): Promise<void
 }
 
 // A literal, not a spread: at a hundred rows a page, copying objects showed in the profile.
-function itemOfRow(row: PredictionPageRow): PredictionItem {
+export function itemOfRow(row: PredictionPageRow): PredictionItem {
   return {
     ecgId: row.ecgId,
     source: row.source,
@@ -63,13 +63,4 @@ function cursorTime(ms: number): Date {
   const time = new Date(ms);
   if (Number.isNaN(time.getTime())) throw new HttpError(400, 'invalid_request', 'querystring.cursor: is not a cursor this API returned', 'querystring.cursor', { rule: 'cursor' });
   return time;
-}
-
-function dayWindow(date: string): { from: Date; to: Date } {
-  try {
-    return windowOfDays(dayRangeOf({ date }));
-  } catch (error) {
-    if (error instanceof DateInputError) throw new HttpError(400, 'invalid_request', `querystring.date: ${error.message}`, 'querystring.date', { rule: 'date' });
-    throw error;
-  }
 }

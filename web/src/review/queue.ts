@@ -1,7 +1,7 @@
 import { api, query } from '../api';
 import { clearError, el, showError } from '../dom';
 import { dateTime, decimal, label } from '../format';
-import type { PredictionItem, PredictionPage } from '../types';
+import type { PredictionItem, PredictionPage, ReviewOrder, ReviewQueue } from '../types';
 
 export interface QueueFilters {
   date?: string;
@@ -9,7 +9,12 @@ export interface QueueFilters {
   modelTag?: string;
   /** 'false' = unreviewed only; absent = everything. */
   reviewed?: 'false';
+  /** Absent: every prediction, in recording order, a page at a time; else GET /review-queue's order. */
+  order?: ReviewOrder;
 }
+
+/** How many beats an ordered queue shows: a reviewer's sitting, read again after it. */
+const ORDERED_QUEUE_SIZE = 200;
 
 export interface QueueElements {
   list: HTMLUListElement;
@@ -101,7 +106,7 @@ export class Queue {
     this.els.more.disabled = true;
     clearError(this.els.error);
     try {
-      const page = await api<PredictionPage>(`/predictions${query({ ...this.filters, cursor: this.cursor, limit: PAGE_SIZE })}`);
+      const page = await this.fetchPage();
       // A newer reload started while this page was on its way: its answer wins.
       if (generation !== this.generation) return;
       const first = this.items.length;
@@ -119,6 +124,15 @@ export class Queue {
           : 'No predictions match these filters.';
       }
     }
+  }
+
+  private async fetchPage(): Promise<PredictionPage> {
+    const { order, ...filters } = this.filters;
+    if (!order) return api<PredictionPage>(`/predictions${query({ ...filters, cursor: this.cursor, limit: PAGE_SIZE })}`);
+    // Beats that contradict a review are reviewed ones by definition.
+    const reviewed = order === 'disagreement' ? undefined : filters.reviewed;
+    const queue = await api<ReviewQueue>(`/review-queue${query({ ...filters, reviewed, order, limit: ORDERED_QUEUE_SIZE })}`);
+    return { items: queue.items, nextCursor: null };
   }
 
   private optionOf(item: PredictionItem, i: number): HTMLLIElement {
