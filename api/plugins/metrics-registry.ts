@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { readPipelineSnapshot, type PipelineSnapshot } from '../../db/queries/pipeline-metrics';
+import { AGREEMENT_WINDOW, readPipelineSnapshot, type PipelineSnapshot } from '../../db/queries/pipeline-metrics';
 import { RefreshedSnapshot, type SnapshotState } from './refreshed-snapshot';
 import type { ApiDeps } from '../types';
 
@@ -50,6 +50,8 @@ export class ApiMetrics {
   private readonly productionModelId = new Gauge({ name: 'ecgflow_production_model_id', help: 'The id of the model in production (absent when none); it changes when another model is promoted', registers: [] });
   private readonly latestDay = new Gauge({ name: 'ecgflow_production_latest_day_timestamp_seconds', help: '00:00 UTC of the latest recording day on which the production model scored any beat', registers: [] });
   private readonly latestDayBeats = new Gauge({ name: 'ecgflow_production_latest_day_beats', help: 'Beats of that day the production model scored', registers: [] });
+  private readonly agreement = new Gauge({ name: 'ecgflow_production_review_agreement', help: `Share of the last ${AGREEMENT_WINDOW} reviewed beats the production model scored whose standing review labels them as the model did (absent before any such review)`, registers: [] });
+  private readonly agreementReviews = new Gauge({ name: 'ecgflow_production_reviews_considered', help: `Reviewed beats the agreement is measured over (at most ${AGREEMENT_WINDOW})`, registers: [] });
   private readonly latestDayRate = new Gauge({ name: 'ecgflow_production_anomaly_rate_latest_day', help: 'Share of those beats the production model flagged anomalous', registers: [] });
   private readonly unscoredDays = new Gauge({
     name: 'ecgflow_unscored_days',
@@ -116,7 +118,11 @@ export class ApiMetrics {
       this.lastRunTime.set({ workflow_type: run.workflowType }, run.startedAt.getTime() / 1000);
     }
     shown.push(this.lastRunStatus, this.lastRunTime, setTo(this.beatsScored, snapshot.predictions), setTo(this.beatsScoredToday, snapshot.predictionsToday));
-    if (snapshot.production) shown.push(setTo(this.productionModelId, snapshot.production.modelId));
+    if (snapshot.production) {
+      const { modelId, agreement } = snapshot.production;
+      shown.push(setTo(this.productionModelId, modelId), setTo(this.agreementReviews, agreement.reviewed));
+      if (agreement.reviewed > 0) shown.push(setTo(this.agreement, agreement.agreed / agreement.reviewed));
+    }
     const day = snapshot.production?.latestDay;
     if (day && day.scored > 0) {
       shown.push(setTo(this.latestDay, day.day.getTime() / 1000), setTo(this.latestDayBeats, day.scored), setTo(this.latestDayRate, day.anomalies / day.scored));

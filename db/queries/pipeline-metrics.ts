@@ -1,7 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import { addDays, startOfDay } from '../../common/dates';
 import type { Database } from '../database';
+import { reviewAgreement, type ReviewAgreement } from './review-agreement';
 import { countUnscoredDays, type ScoredDaysMemo } from './unscored-days';
+
+/** The reviewed beats the production model's agreement with people is measured over. */
+export const AGREEMENT_WINDOW = 200;
 
 export interface PipelineSnapshot {
   lastRuns: { workflowType: string; status: string; startedAt: Date }[];
@@ -20,6 +24,8 @@ export interface ProductionState {
   modelId: number;
   /** The latest recording day on which the production model scored any beat, and its verdicts there. */
   latestDay: DayVerdicts | null;
+  /** Its agreement with the standing reviews of the last AGREEMENT_WINDOW reviewed beats it scored. */
+  agreement: ReviewAgreement;
 }
 
 export interface DayVerdicts extends DayIds {
@@ -126,10 +132,11 @@ async function firstIdScoredSince(db: Kysely<Database>, since: Date): Promise<nu
 async function productionState(db: Kysely<Database>, previous: ProductionState | null): Promise<ProductionState | null> {
   const model = await db.selectFrom('models').select('id').where('stage', '=', 'production').orderBy('id').limit(1).executeTakeFirst();
   if (!model) return null;
+  const agreement = await reviewAgreement(db, model.id, AGREEMENT_WINDOW);
   const latest = await latestScoredDay(db, model.id);
-  if (!latest) return { modelId: model.id, latestDay: null };
+  if (!latest) return { modelId: model.id, latestDay: null, agreement };
   const known = previous?.modelId === model.id ? previous.latestDay : null;
-  return { modelId: model.id, latestDay: await verdictsOn(db, model.id, latest, known) };
+  return { modelId: model.id, latestDay: await verdictsOn(db, model.id, latest, known), agreement };
 }
 
 /** A walk that finds nothing in this many days newer than its floor stops at the floor (still a day the model scored). */

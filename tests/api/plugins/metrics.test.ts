@@ -10,6 +10,8 @@ import { startTestApi, type TestApi } from '../../helpers/api';
 import { type TestDatabase } from '../../helpers/db';
 import { useTestServices } from '../../helpers/lifecycle';
 import { parseMetrics } from '../../helpers/prometheus';
+import { reviewAgreement } from '../../../db/queries/review-agreement';
+import { recordReview } from '../../../db/queries/reviews';
 
 const PIPELINE_SERIES = /^ecgflow_(workflow_last_run|production_|drift_last_status|beats_scored)/;
 
@@ -81,6 +83,9 @@ describe('GET /metrics', () => {
     expect(m.get('ecgflow_production_latest_day_timestamp_seconds')).toBe(Date.parse('2026-11-11T00:00:00Z') / 1000);
     expect(m.get('ecgflow_production_latest_day_beats')).toBe(2);
     expect(m.get('ecgflow_production_anomaly_rate_latest_day')).toBe(1);
+    // Nobody reviewed a beat yet: how many reviews the agreement covers, and no agreement.
+    expect(m.get('ecgflow_production_reviews_considered')).toBe(0);
+    expect(m.has('ecgflow_production_review_agreement')).toBe(false);
     expect(response.body).not.toContain(seed.modelA.tag);
     expect(response.body).not.toContain(seed.modelB.tag);
     expect(response.body).not.toMatch(/ecgflow_anomaly_rate_last_day|ecgflow_production_model\{|day="/);
@@ -342,7 +347,31 @@ describe('readPipelineSnapshot: counts and the latest scored day through indexes
     await services.db.updateTable('models').set({ stage: 'archived' }).where('id', '=', production).execute();
     const fresh = await insertModel(services.t, 'snap-new', 'production');
     const s = await readPipelineSnapshot(services.db, new Date('2026-11-16T16:00:00Z'));
-    expect(s.production).toEqual({ modelId: fresh, latestDay: null });
+    expect(s.production).toEqual({ modelId: fresh, latestDay: null, agreement: { reviewed: 0, agreed: 0 } });
+  });
+
+  it("measures the production model's agreement with people over the latest standing reviews of beats it scored", async () => {
+    const model = await insertModel(services.t, 'snap-agree', 'staging');
+    const beats = await insertBeats(services.t, '2026-11-20', 5);
+    // The model flags beats 0 and 1.
+    await insertPredictions(services.t, model, beats, (id) => id === beats[0] || id === beats[1], '2026-11-20T01:00:00Z');
+    const reviewed = async () => reviewAgreement(services.db, model, 200);
+    expect(await reviewed()).toEqual({ reviewed: 0, agreed: 0 });
+    await recordReview(services.db, { ecgId: beats[0]!, reviewer: 'ana', newLabel: true }); // agrees
+    await recordReview(services.db, { ecgId: beats[1]!, reviewer: 'ana', newLabel: false }); // disagrees
+    await recordReview(services.db, { ecgId: beats[2]!, reviewer: 'ana', newLabel: false }); // agrees
+    expect(await reviewed()).toEqual({ reviewed: 3, agreed: 2 });
+    // A second opinion replaces the first: each beat counts once, by its standing review.
+    await recordReview(services.db, { ecgId: beats[1]!, reviewer: 'bo', newLabel: true });
+    expect(await reviewed()).toEqual({ reviewed: 3, agreed: 3 });
+    // The window keeps the newest reviews: the last two are beat 3 (disagreeing) and beat 1 (agreeing).
+    await recordReview(services.db, { ecgId: beats[3]!, reviewer: 'bo', newLabel: true }); // disagrees, newest
+    expect(await reviewAgreement(services.db, model, 2)).toEqual({ reviewed: 2, agreed: 1 });
+    expect(await reviewed()).toEqual({ reviewed: 4, agreed: 3 });
+    // Beats the model never scored do not count.
+    const unscored = await insertBeats(services.t, '2026-11-20', 1);
+    await recordReview(services.db, { ecgId: unscored[0]!, reviewer: 'bo', newLabel: true });
+    expect(await reviewed()).toEqual({ reviewed: 4, agreed: 3 });
   });
 });
 
