@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
-import { findDefaultModel } from '../db/queries/models';
+import { findDefaultModel, findModelByTag } from '../db/queries/models';
+import { reviewAgreement, type ReviewAgreement } from '../db/queries/review-agreement';
 import { findModelTagsInStage } from '../db/queries/shadow';
 import { assertTimeZone, dayBefore } from '../common/zoned-time';
 import { permanent } from './errors';
@@ -26,6 +27,13 @@ export function createPipelineActivities(deps: { db: Kysely<Database> }) {
       } catch (error) {
         throw permanent('InvalidInput', (error as Error).message);
       }
+    },
+
+    /** The model's agreement with the standing reviews of the last `lastReviews` reviewed beats it scored. */
+    async measureReviewAgreement(input: { modelTag: string; lastReviews: number }): Promise<ReviewAgreement> {
+      const model = await findModelByTag(deps.db, input.modelTag);
+      if (!model) throw permanent('ModelNotFound', `no model is tagged "${input.modelTag}"`);
+      return reviewAgreement(deps.db, model.id, input.lastReviews);
     },
 
     /** Read once per run, so a promotion during the run does not change which model decides the day. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action } from './program';
+import { action, decimal, integer } from './program';
 
 // Command modules load on use, so `--help` does not pay for Temporal.
 const commands = {
@@ -33,14 +33,24 @@ export function registerScheduleCommands(program: Command): void {
       .option('--no-auto-retrain', 'never retrain from the schedule')
       .option('--paused', 'create or leave the schedule paused')
       .option('--no-paused', 'unpause the schedule (default: keep its current state)')
-      .option('--challenger-prefix <prefix>', 'tag retrained challengers <prefix>-<day> (default auto)'),
+      .option('--challenger-prefix <prefix>', 'tag retrained challengers <prefix>-<day> (default auto)')
+      .option('--retrain-below-agreement <x>', "also retrain when reviewers agree with the production model on fewer than this share of the latest reviewed beats (e.g. 0.85)", decimal(0, 1))
+      .option('--agreement-reviews <n>', 'how many of the latest reviewed beats the agreement is measured over (default 200)', integer(1, 100_000))
+      .option('--agreement-min-reviews <n>', 'fewest reviewed beats the agreement needs before it can retrain (default 20)', integer(1, 100_000)),
   ).action(
-    action(async (ctx, o: IdOption & { at?: string; timezone?: string; autoRetrain?: boolean; paused?: boolean; challengerPrefix?: string }) =>
-      (await commands.schedule()).runScheduleApply(
+    action(
+      async (
         ctx,
-        { scheduleId: o.id, at: o.at, timeZone: o.timezone, autoRetrain: o.autoRetrain, paused: o.paused, challengerTagPrefix: o.challengerPrefix },
-        Boolean(o.json),
-      ),
+        o: IdOption & { at?: string; timezone?: string; autoRetrain?: boolean; paused?: boolean; challengerPrefix?: string; retrainBelowAgreement?: number; agreementReviews?: number; agreementMinReviews?: number },
+      ) =>
+        (await commands.schedule()).runScheduleApply(
+          ctx,
+          {
+            scheduleId: o.id, at: o.at, timeZone: o.timezone, autoRetrain: o.autoRetrain, paused: o.paused, challengerTagPrefix: o.challengerPrefix,
+            retrainOnAgreement: o.retrainBelowAgreement === undefined ? undefined : { below: o.retrainBelowAgreement, lastReviews: o.agreementReviews ?? 200, ...(o.agreementMinReviews === undefined ? {} : { minReviews: o.agreementMinReviews }) },
+          },
+          Boolean(o.json),
+        ),
     ),
   );
 

@@ -40,6 +40,8 @@ export interface DailyScheduleSettings {
   challengerTagPrefix?: string;
   /** Options of the retraining on severe drift (gates, training hyperparameters); not on the command line. */
   retrain?: DailyPipelineInput['retrain'];
+  /** Retrain too when reviewers' agreement with the production model falls below a bound. */
+  retrainOnAgreement?: DailyPipelineInput['retrainOnAgreement'];
 }
 
 /** The settings from the environment (ECGFLOW_SCHEDULE_*), overridden by what the caller gives. */
@@ -52,6 +54,7 @@ export function dailyScheduleSettings(config: Config, given: Partial<DailySchedu
     paused: given.paused,
     challengerTagPrefix: given.challengerTagPrefix,
     retrain: given.retrain,
+    retrainOnAgreement: given.retrainOnAgreement,
   };
   parseTimeOfDay(settings.at, 'at');
   assertTimeZone(settings.timeZone, 'timezone');
@@ -93,6 +96,7 @@ export async function applyDailySchedule(client: Client, config: Config, setting
   const input: DailyPipelineInput = { autoRetrain: settings.autoRetrain, timeZone: settings.timeZone };
   if (settings.challengerTagPrefix !== undefined) input.challengerTagPrefix = settings.challengerTagPrefix;
   if (settings.retrain !== undefined) input.retrain = settings.retrain;
+  if (settings.retrainOnAgreement !== undefined) input.retrainOnAgreement = settings.retrainOnAgreement;
   const args: [DailyPipelineInput] = [input];
   const action: ScheduleOptionsStartWorkflowAction<typeof dailyPipeline> = {
     type: 'startWorkflow',

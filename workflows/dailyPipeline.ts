@@ -16,12 +16,12 @@ import { validateModelTag } from '../common/tags';
 import { assertTimeZone, dayBefore } from '../common/zoned-time';
 import { driftWorkflowId, retrainWorkflowId, scoreWorkflowId } from './ids';
 import { inheritedMemo, withAuditTrail, type NoteAttributes } from './audit';
-import type { DailyPipelineInput, DailyPipelineResult, DailyScoring, DetachedRetrain } from '../contracts/workflows/daily-pipeline';
+import type { AgreementTrigger, DailyAgreement, DailyPipelineInput, DailyPipelineResult, DailyScoring, DetachedRetrain } from '../contracts/workflows/daily-pipeline';
 import type { DetectDriftInput, DriftResult } from '../contracts/workflows/detect-drift';
 import type { RetrainInput, RetrainResult } from '../contracts/workflows/retrain';
 import type { ScoreBatchInput, ScoreBatchResult } from '../contracts/workflows/score-batch';
 
-const { dayBeforeInZone, resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
+const { dayBeforeInZone, measureReviewAgreement, resolveDailyModels } = proxyActivities<ReturnType<typeof createPipelineActivities>>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 10 },
 });
@@ -41,7 +41,7 @@ const JOIN_GIVE_UP_MS = 2 * 3_600_000;
 /**
  * One day of the MLOps loop, started by the daily Temporal Schedule: score the day with the production
  * model (staging models score it too, in shadow), check drift, and retrain on severe drift when
- * allowed. Each step is a child workflow under its business id, so a rerun or a backfill of the day
+ * allowed, or when reviewers stop agreeing with the production model (retrainOnAgreement). Each step is a child workflow under its business id, so a rerun or a backfill of the day
  * joins or repeats idempotent work and never scores a beat twice.
  */
 export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<DailyPipelineResult> {
@@ -65,7 +65,37 @@ async function dailyPipelineRun(input: DailyPipelineInput, note: NoteAttributes)
   });
 
   const retrainInput: RetrainInput = { to: date, requestedBy: `daily pipeline ${workflowInfo().workflowId}`, ...input.retrain, tag: challengerTag };
+  // Runs asked to watch agreement measure it; a run from before the trigger existed never asked.
+  if (input.retrainOnAgreement && patched('retrain-on-agreement')) {
+    const agreement = await agreementOf(models.production, input.retrainOnAgreement);
+    const retrain = await retrainOnDriftOrAgreement(drift, input.autoRetrain === true, agreement, input.retrainOnAgreement, retrainInput);
+    return { date, production, shadow, drift, agreement, retrain };
+  }
   return { date, production, shadow, drift, retrain: await retrainOnSevereDrift(drift, input.autoRetrain === true, retrainInput) };
+}
+
+async function agreementOf(modelTag: string, trigger: AgreementTrigger): Promise<DailyAgreement> {
+  const { reviewed, agreed } = await measureReviewAgreement({ modelTag, lastReviews: trigger.lastReviews });
+  return { reviewed, agreed, rate: reviewed > 0 ? agreed / reviewed : null };
+}
+
+/** Severe drift retrains when auto-retrain is on; falling agreement whenever its trigger is set; either way once per day. */
+async function retrainOnDriftOrAgreement(drift: DriftResult, autoRetrain: boolean, agreement: DailyAgreement, trigger: AgreementTrigger, input: RetrainInput): Promise<DailyPipelineResult['retrain']> {
+  if (drift.status === 'severe' && autoRetrain) return retrainOnSevereDrift(drift, autoRetrain, input);
+  const minReviews = trigger.minReviews ?? 20;
+  const agreementSays =
+    agreement.rate === null || agreement.reviewed < minReviews
+      ? `${agreement.reviewed} reviewed beat(s), fewer than the ${minReviews} the agreement needs`
+      : `reviewers agree with ${percent(agreement.rate)} of the last ${agreement.reviewed} reviewed beats (retraining below ${percent(trigger.below)})`;
+  if (agreement.rate === null || agreement.reviewed < minReviews || agreement.rate >= trigger.below) {
+    const driftSays = drift.status === 'severe' ? 'drift is severe, but auto-retrain is off' : `drift is ${drift.status}`;
+    return { skipped: `${driftSays}; ${agreementSays}` };
+  }
+  return startDetachedRetrain(retrainWorkflowId(input.tag), input, agreementSays);
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
 }
 
 /**
@@ -128,7 +158,7 @@ async function retrainOnSevereDrift(drift: DriftResult, autoRetrain: boolean, in
  * minutes and approval may take days, and a day that waited for it would make the schedule's
  * next day wait (or, under a skip policy, never run). The day reports what it started.
  */
-async function startDetachedRetrain(workflowId: string, input: RetrainInput): Promise<DetachedRetrain | { skipped: string }> {
+async function startDetachedRetrain(workflowId: string, input: RetrainInput, why = 'drift is severe'): Promise<DetachedRetrain | { skipped: string }> {
   try {
     const child = await startChild<(input: RetrainInput) => Promise<RetrainResult>>('retrain', {
       workflowId,
@@ -139,7 +169,7 @@ async function startDetachedRetrain(workflowId: string, input: RetrainInput): Pr
     });
     return { started: workflowId, runId: child.firstExecutionRunId };
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { skipped: `drift is severe; ${workflowId} was already started for this day` };
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { skipped: `${why}; ${workflowId} was already started for this day` };
     throw error;
   }
 }

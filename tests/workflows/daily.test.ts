@@ -20,6 +20,7 @@ import { ecg5000Paths } from '../helpers/ecg-data';
 import { makeTempDir, writeLines, type TempDir } from '../helpers/fixtures';
 import { CLI } from '../helpers/processes';
 import { useTestServices } from '../helpers/lifecycle';
+import { recordReview } from '../../db/queries/reviews';
 import type { DailyPipelineResult } from '../../contracts/workflows/daily-pipeline';
 
 const run = promisify(execFile);
@@ -209,6 +210,43 @@ describe('the daily pipeline on its Temporal Schedule, with a staging model in s
       new RegExp(`^${drifted}: 0 beats scored with ${s.p.tag('prod')}, 0 anomalies; .*drift severe \\(max PSI \\d\\.\\d{3}, .*; no retraining: drift is severe; retrain-${challenger} was already started for this day$`),
     );
     expect(await s.db.selectFrom('retrain_decisions').selectAll().where('challenger_tag', '=', challenger).execute()).toHaveLength(1);
+  });
+
+  it('retrains when reviewers stop agreeing with the production model, once enough of them reviewed, once per day', async () => {
+    const day = BACKFILL_DAYS[0]!;
+    await applySchedule('agreement', {
+      challengerTagPrefix: s.p.tag('agree'),
+      retrainOnAgreement: { below: 0.9, lastReviews: 50, minReviews: 10 },
+      retrain: { autoPromote: false, training: { candidates: 'baseline', epochs: 3 } },
+    });
+    const [quiet] = await waitForBackfill(s.p.client, await backfillDailySchedule(s.p.client, s.p.tag('agreement'), { from: day, to: day }));
+    expect(quiet!.result.drift.status).not.toBe('severe');
+    expect(quiet!.result.agreement).toEqual({ reviewed: 0, agreed: 0, rate: null });
+    expect(quiet!.result.retrain).toEqual({ skipped: `drift is ${quiet!.result.drift.status}; 0 reviewed beat(s), fewer than the 10 the agreement needs` });
+
+    // Reviewers contradict the production model on 12 of its beats and confirm it on 3.
+    const scored = await s.db
+      .selectFrom('predictions as p')
+      .innerJoin('models as m', 'm.id', 'p.model_id')
+      .select(['p.ecg_id', 'p.is_anomalous'])
+      .where('m.tag', '=', s.p.tag('prod'))
+      .orderBy('p.ecg_id')
+      .limit(15)
+      .execute();
+    for (const [i, p] of scored.entries()) await recordReview(s.db, { ecgId: p.ecg_id, reviewer: 'rita', newLabel: i < 12 ? p.is_anomalous === 0 : p.is_anomalous === 1 });
+
+    const [falling] = await waitForBackfill(s.p.client, await backfillDailySchedule(s.p.client, s.p.tag('agreement'), { from: day, to: day }));
+    const challenger = `${s.p.tag('agree')}-${day}`;
+    expect(falling!.result.agreement).toEqual({ reviewed: 15, agreed: 3, rate: 0.2 });
+    expect(falling!.result.retrain).toEqual({ started: `retrain-${challenger}`, runId: expect.any(String) });
+    // The same gates as any retrain: judged against the champion, one recorded decision.
+    const retrained = await s.p.client.workflow.getHandle(`retrain-${challenger}`).result();
+    expect(retrained).toMatchObject({ challenger: { tag: challenger }, champion: { tag: s.p.tag('prod') } });
+    expect(await s.db.selectFrom('retrain_decisions').selectAll().where('challenger_tag', '=', challenger).execute()).toHaveLength(1);
+
+    // The day again: its retraining was already started.
+    const [again] = await waitForBackfill(s.p.client, await backfillDailySchedule(s.p.client, s.p.tag('agreement'), { from: day, to: day }));
+    expect(again!.result.retrain).toEqual({ skipped: `reviewers agree with 20.0 % of the last 15 reviewed beats (retraining below 90.0 %); retrain-${challenger} was already started for this day` });
   });
 
   it('never waits for a retraining: days whose retrainings wait for approval complete, and the next day runs', async () => {
