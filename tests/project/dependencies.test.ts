@@ -31,6 +31,10 @@ const USED_OTHERWISE: Record<string, UsedOtherwise> = {
     reason: 'optional native backend, imported through a variable in ml/tf/backend.ts so that tsc and vite never demand it',
     stillHolds: () => readFileSync(path.join(projectRoot, 'ml/tf/backend.ts'), 'utf8').includes("'@tensorflow/tfjs-node'"),
   },
+  'axe-core': {
+    reason: "is injected into the browser tests' pages as a script (tests/helpers/browser.ts resolves its axe.min.js), never imported",
+    stillHolds: () => readFileSync(path.join(projectRoot, 'tests/helpers/browser.ts'), 'utf8').includes("'axe-core/axe.min.js'"),
+  },
   'dependency-cruiser': {
     reason: 'the layering check: npm run check:deps, which scripts/test.sh runs, reads .dependency-cruiser.cjs',
     stillHolds: () => {
