@@ -75,3 +75,12 @@ export async function insertPredictions(db: Kysely<Database>, ecgIds: readonly n
     )
     .execute();
 }
+
+/** A model row with an empty network, in the given stage: for reads that never load it. */
+export async function insertBareModel(t: { db: Kysely<Database> }, tag: string, stage: string): Promise<number> {
+  const result = await t.db.insertInto('models').values({
+    tag, kind: 'autoencoder', hyperparameters: '{}', normalisation: '{}', threshold: 0.5, metrics: '{}', train_from: null, train_to: null, row_counts: '{}',
+    fingerprint: tag, topology: '{}', weight_specs: '[]', weights: Buffer.alloc(0), backend: 'wasm', training_ms: 1, stage, workflow_id: `train-${tag}`,
+  }).executeTakeFirstOrThrow();
+  return Number(result.insertId);
+}

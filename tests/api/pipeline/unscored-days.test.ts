@@ -8,6 +8,7 @@ import { insertBeats, insertPredictions, storeUntrainedModel } from '../../helpe
 import { type TestDatabase } from '../../helpers/db';
 import { useTestServices } from '../../helpers/lifecycle';
 import { parseMetrics } from '../../helpers/prometheus';
+import { insertBareModel as insertModel } from '../../helpers/api-read-data';
 
 // The check for skipped days: every UTC day before today that has beats but no completed scoring
 // run of the production model in the audit trail, or beats stored after that run and left unscored.
@@ -27,13 +28,6 @@ async function beats(t: TestDatabase, n: number, count: number, storedAt?: Date)
   return ids;
 }
 
-async function insertModel(t: TestDatabase, tag: string, stage: string): Promise<number> {
-  const result = await t.db.insertInto('models').values({
-    tag, kind: 'autoencoder', hyperparameters: '{}', normalisation: '{}', threshold: 0.5, metrics: '{}', train_from: null, train_to: null, row_counts: '{}',
-    fingerprint: tag, topology: '{}', weight_specs: '[]', weights: Buffer.alloc(0), backend: 'wasm', training_ms: 1, stage, workflow_id: `train-${tag}`,
-  }).executeTakeFirstOrThrow();
-  return Number(result.insertId);
-}
 
 async function run(t: TestDatabase, row: { workflowId: string; runId?: string; status: 'running' | 'completed' | 'failed' | 'continued'; modelTag: string; dataDate: string; startedAt: Date; type?: string }) {
   await t.db.insertInto('workflow_runs').values({

@@ -12,6 +12,7 @@ import { useTestServices } from '../../helpers/lifecycle';
 import { parseMetrics } from '../../helpers/prometheus';
 import { reviewAgreement } from '../../../db/queries/review-agreement';
 import { recordReview } from '../../../db/queries/reviews';
+import { insertBareModel as insertModel } from '../../helpers/api-read-data';
 
 const PIPELINE_SERIES = /^ecgflow_(workflow_last_run|production_|drift_last_status|beats_scored)/;
 
@@ -375,13 +376,6 @@ describe('readPipelineSnapshot: counts and the latest scored day through indexes
   });
 });
 
-async function insertModel(t: TestDatabase, tag: string, stage: string): Promise<number> {
-  const result = await t.db.insertInto('models').values({
-    tag, kind: 'autoencoder', hyperparameters: '{}', normalisation: '{}', threshold: 0.5, metrics: '{}', train_from: null, train_to: null, row_counts: '{}',
-    fingerprint: tag, topology: '{}', weight_specs: '[]', weights: Buffer.alloc(0), backend: 'wasm', training_ms: 1, stage, workflow_id: `train-${tag}`,
-  }).executeTakeFirstOrThrow();
-  return Number(result.insertId);
-}
 
 let beatCounter = 0;
 /** Beats recorded on the given days (one per entry), or `count` beats of one day, stored in that order. */
