@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveScheduleIdFor } from '../../client/archive';
 import { deleteDailySchedule } from '../../client/schedule';
 import { runCli } from '../helpers/processes';
 import { useTestServices } from '../helpers/lifecycle';
@@ -65,6 +66,24 @@ describe('ecgflow schedule and shadow commands on the real services', () => {
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
+    }
+  });
+
+  it('applies a schedule that also retrains on falling agreement, and refuses a bound outside 0..1', async () => {
+    const agreeing = s.p.tag('cli-agree');
+    try {
+      const applied = await ecgflow('schedule', 'apply', '--id', agreeing, '--paused', '--retrain-below-agreement', '0.8', '--agreement-reviews', '100', '--json');
+      expect(applied.code, applied.stderr).toBe(0);
+      const description = await s.p.client.schedule.getHandle(agreeing).describe();
+      expect(description.action.type).toBe('startWorkflow');
+      expect((description.action as { args: unknown[] }).args).toEqual([{ autoRetrain: false, timeZone: 'UTC', retrainOnAgreement: { below: 0.8, lastReviews: 100 } }]);
+      const refused = await ecgflow('schedule', 'apply', '--id', agreeing, '--retrain-below-agreement', '1.5');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toMatch(/^ecgflow: .*--retrain-below-agreement.*expected a number from 0 to 1/);
+    } finally {
+      await deleteDailySchedule(s.p.client, agreeing).catch(() => undefined);
+      // apply made the history archive's schedule beside it, too.
+      await s.p.client.schedule.getHandle(archiveScheduleIdFor(agreeing)).delete().catch(() => undefined);
     }
   });
 
