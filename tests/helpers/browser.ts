@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,18 +15,56 @@ const DIST = path.join(WEB, 'dist');
 
 /**
  * Builds web/dist when it is missing or older than any source file of the pages, so the browser
- * tests never run against stale pages (the build takes a few seconds).
+ * tests never run against stale pages (the build takes a few seconds). Test files in parallel (or
+ * several checkouts' runs) may ask at once: one builds under a lock, into a fresh directory that
+ * then replaces dist, so a page another test is serving never vanishes mid-build.
  */
 export function ensureWebBuilt(): void {
+  if (isWebBuilt()) return;
+  withBuildLock(() => {
+    if (isWebBuilt()) return;
+    const next = `${DIST}.next-${process.pid}`;
+    execFileSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn', '--outDir', next], { cwd: ROOT, stdio: 'inherit' });
+    const old = `${DIST}.old-${process.pid}`;
+    if (existsSync(DIST)) renameSync(DIST, old);
+    renameSync(next, DIST);
+    rmSync(old, { recursive: true, force: true });
+  });
+}
+
+function isWebBuilt(): boolean {
   const built = path.join(DIST, 'index.html');
-  if (existsSync(built) && newestSource(WEB) <= statSync(built).mtimeMs) return;
-  execFileSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  return existsSync(built) && newestSource(WEB) <= statSync(built).mtimeMs;
+}
+
+const LOCK = path.join(WEB, '.build-lock');
+
+function withBuildLock(build: () => void): void {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than any build is one a killed run left.
+      const held = statSync(LOCK, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 90_000) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`another build of web/dist held ${LOCK} for two minutes`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    build();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
 
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    if (entry.name.startsWith('dist') || entry.name === 'node_modules' || entry.name === '.build-lock') continue;
     const full = path.join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
   }
