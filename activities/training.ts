@@ -19,6 +19,7 @@ import { normalTemplateOf } from '../ml/template';
 import { evaluate, type Metrics } from '../ml/planning/metrics';
 import { createScorerOf } from '../ml/tf/scorer';
 import { chooseThreshold, type ValidationThresholdRule } from '../ml/planning/threshold';
+import { curvesOf, lossThresholdReason, validationThresholdReason, type LossPerEpoch, type ThresholdChoice, type TrainingEvaluation } from '../ml/planning/evaluation';
 import type { TrainingCallbacks } from '../ml/tf/training-progress';
 import { permanent, workflowRunOf } from './errors';
 import { noPipelineMetrics, type PipelineMetrics } from './metrics';
@@ -161,7 +162,9 @@ export function createTrainingActivities(deps: TrainingDeps) {
       };
       const data = await loadTrainingSplits(deps.db, input);
       const window = openWindow(input.range);
-      const metrics = await evaluateOn(deps.tf, model, data.test);
+      const { metrics, curves } = await evaluateOn(deps.tf, model, data.test);
+      const staged = candidate.evaluation ? (JSON.parse(candidate.evaluation) as TrainingEvaluation) : null;
+      const evaluation = staged && { ...staged, split: 'test' as const, count: data.test.count, curves };
       const result = await saveModel(
         deps.db,
         rowOfTrainedModel(model, {
@@ -176,6 +179,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           workflowId,
           snapshot: labelSnapshotOf(input.snapshot),
           normalTemplate: normalTemplateOf(data.fit, data.validation),
+          evaluation,
         }),
       );
       if ('conflict' in result) {
@@ -202,6 +206,8 @@ export function createTrainingActivities(deps: TrainingDeps) {
 interface StagedCandidate {
   model: StorableModel;
   validation: Metrics;
+  /** The curves, threshold reason and loss per epoch the model card draws; stored, never in history. */
+  evaluation: TrainingEvaluation;
   detail: string;
   /** Epochs trained (early stopping may end before the most allowed). */
   epochs: number;
@@ -230,27 +236,43 @@ function reasonToSkip(spec: CandidateSpec, data: TrainingSplits, minLabelsPerCla
 async function trainAndValidate(tf: TensorFlow, spec: CandidateSpec, data: TrainingSplits, progress: Progress): Promise<StagedCandidate> {
   const trained = spec.kind === 'dense-autoencoder' ? await trainAutoencoderCandidate(tf, spec, data, progress) : await trainClassifierCandidate(tf, spec, data, progress);
   const scores = await scoresOf(tf, { ...trained.model, threshold: Number.NaN }, data.validation);
-  const threshold = isValidationRule(spec.thresholdRule) ? chooseThreshold(scores, data.validation.isAnomalous, spec.thresholdRule).threshold : trained.model.threshold;
+  const choice = thresholdChoiceOf(spec, scores, data, trained.thresholdFromLosses);
   return {
-    model: { ...trained.model, threshold },
-    validation: evaluate(scores, data.validation.isAnomalous, threshold, data.validation.classes),
+    model: { ...trained.model, threshold: choice.value },
+    validation: evaluate(scores, data.validation.isAnomalous, choice.value, data.validation.classes),
+    evaluation: { split: 'validation', count: data.validation.count, curves: curvesOf(scores, data.validation.isAnomalous), threshold: choice, loss: trained.loss },
     detail: trained.detail,
     epochs: trained.epochs,
   };
 }
 
+function thresholdChoiceOf(spec: CandidateSpec, scores: Float32Array, data: TrainingSplits, fromLosses: ThresholdChoice | null): ThresholdChoice {
+  if (isValidationRule(spec.thresholdRule)) {
+    const { threshold, value } = chooseThreshold(scores, data.validation.isAnomalous, spec.thresholdRule);
+    return validationThresholdReason(spec.thresholdRule, threshold, value, { count: data.counts.validation, anomalous: data.counts.validationAnomalous });
+  }
+  if (!fromLosses) throw new Error(`candidate ${spec.name}: rule ${spec.thresholdRule} needs the training losses`);
+  return fromLosses;
+}
+
+function lossPerEpoch(trained: { lossHistory: number[]; validationLossHistory?: number[]; bestEpoch?: number }): LossPerEpoch {
+  return { loss: trained.lossHistory, validationLoss: trained.validationLossHistory ?? [], bestEpoch: trained.bestEpoch ?? null };
+}
+
 async function trainAutoencoderCandidate(tf: TensorFlow, spec: AutoencoderCandidateSpec, data: TrainingSplits, progress: Progress) {
   const earlyStopping = spec.patience === null ? undefined : { validationNormal: rowsLabelled(data.validation, false), patience: spec.patience };
-  const trained = await trainAutoencoder(tf, rowsLabelled(data.fit, false), data.fit, spec.autoencoder, progress, earlyStopping);
+  const normal = rowsLabelled(data.fit, false);
+  const trained = await trainAutoencoder(tf, normal, data.fit, spec.autoencoder, progress, earlyStopping);
   const ran = trained.lossHistory.length;
   const detail = trained.bestEpoch === undefined ? `${ran} epochs` : `${ran} of at most ${spec.autoencoder.epochs} epochs; kept epoch ${trained.bestEpoch}`;
-  return { model: trained as StorableModel, detail, epochs: ran };
+  const thresholdFromLosses = isValidationRule(spec.thresholdRule) ? null : lossThresholdReason(spec.thresholdRule, trained.threshold, { count: normal.count, ...trained.trainLoss });
+  return { model: trained as StorableModel, detail, epochs: ran, loss: lossPerEpoch(trained), thresholdFromLosses };
 }
 
 async function trainClassifierCandidate(tf: TensorFlow, spec: ClassifierCandidateSpec, data: TrainingSplits, progress: Progress) {
   const trained = await trainClassifier(tf, data.fit, data.validation, spec.classifier, progress);
   const detail = `${trained.lossHistory.length} of at most ${spec.classifier.maxEpochs} epochs; kept epoch ${trained.bestEpoch}`;
-  return { model: { ...trained, threshold: Number.NaN } as StorableModel, detail, epochs: trained.lossHistory.length };
+  return { model: { ...trained, threshold: Number.NaN } as StorableModel, detail, epochs: trained.lossHistory.length, loss: lossPerEpoch(trained), thresholdFromLosses: null };
 }
 
 /** Scores through the same scorer that will serve the stored model, so validation sees what production will. */
@@ -263,8 +285,9 @@ async function scoresOf(tf: TensorFlow, model: StorableModel, beats: TrainingSpl
   }
 }
 
-async function evaluateOn(tf: TensorFlow, model: StorableModel, part: TrainingSplits['test']): Promise<Metrics> {
-  return evaluate(await scoresOf(tf, model, part), part.isAnomalous, model.threshold, part.classes);
+async function evaluateOn(tf: TensorFlow, model: StorableModel, part: TrainingSplits['test']): Promise<{ metrics: Metrics; curves: TrainingEvaluation['curves'] }> {
+  const scores = await scoresOf(tf, model, part);
+  return { metrics: evaluate(scores, part.isAnomalous, model.threshold, part.classes), curves: curvesOf(scores, part.isAnomalous) };
 }
 
 async function recordOutcome(
@@ -289,6 +312,7 @@ async function recordOutcome(
     topology: trained ? JSON.stringify(trained.model.artifact.topology) : null,
     weight_specs: trained ? JSON.stringify(trained.model.artifact.weightSpecs) : null,
     weights: trained?.model.artifact.weights ?? null,
+    evaluation: trained ? JSON.stringify(trained.evaluation) : null,
   };
   await upsertCandidate(db, row);
   return {

@@ -52,6 +52,8 @@ export interface ModelTable {
   snapshot_at: ColumnType<Date | null, Date | null | undefined, never>;
   /** The typical normal beat of the training rows (ml/template.ts NormalTemplate, JSON); null for older models. */
   normal_template: ColumnType<JsonText | null, JsonText | null | undefined, never>;
+  /** ml/planning/evaluation.ts TrainingEvaluation on the test split, written once with the model. */
+  evaluation: ColumnType<JsonText | null, JsonText | null | undefined, never>;
   created_at: CreatedAt;
 }
 
@@ -103,6 +105,8 @@ export interface ModelCandidateTable {
   topology: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
   weight_specs: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
   weights: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
+  /** ml/planning/evaluation.ts TrainingEvaluation on the validation split; null unless trained. */
+  evaluation: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
 }
 
 export interface DriftReportTable {

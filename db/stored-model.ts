@@ -4,6 +4,7 @@ import type { ModelArtifact } from '../ml/tf/artifact';
 import type { MinMax } from '../ml/normalise';
 import type { Metrics } from '../ml/planning/metrics';
 import type { NormalTemplate } from '../ml/template';
+import type { TrainingEvaluation } from '../ml/planning/evaluation';
 import type { ScorableModel } from '../ml/tf/scorer';
 import type { LabelSnapshot } from './queries/ecg';
 
@@ -34,6 +35,8 @@ export interface StoredModel {
   snapshot: LabelSnapshot | null;
   /** The typical normal beat of its training rows; null for models saved before templates. */
   normalTemplate: NormalTemplate | null;
+  /** Curves on the test split, the threshold's reason, loss per epoch; null for models saved before them. */
+  evaluation: TrainingEvaluation | null;
 }
 
 /** A stored model with its network: what a scorer or an explainer loads. */
@@ -65,6 +68,7 @@ export function storedModelOf(row: ModelSummaryRow): StoredModel {
         ? null
         : { beatId: Number(row.snapshot_beat_id), reviewId: Number(row.snapshot_review_id), at: row.snapshot_at },
     normalTemplate: row.normal_template === null ? null : (JSON.parse(row.normal_template) as NormalTemplate),
+    evaluation: row.evaluation === null ? null : (JSON.parse(row.evaluation) as TrainingEvaluation),
   };
 }
 
@@ -96,6 +100,8 @@ export interface ModelProvenance {
   snapshot?: { beatId: number; reviewId: number; at: Date };
   /** The typical normal beat of its training rows. */
   normalTemplate?: NormalTemplate | null;
+  /** Its curves on the test split, its threshold's reason and loss per epoch. */
+  evaluation?: TrainingEvaluation | null;
 }
 
 /** What `models` stores is exactly what a scorer needs: topology, weights, normalisation, threshold. */
@@ -121,6 +127,7 @@ export function rowOfTrainedModel(trained: StorableModel, meta: ModelProvenance)
     snapshot_review_id: meta.snapshot?.reviewId ?? null,
     snapshot_at: meta.snapshot?.at ?? null,
     normal_template: meta.normalTemplate ? JSON.stringify(meta.normalTemplate) : null,
+    evaluation: meta.evaluation ? JSON.stringify(meta.evaluation) : null,
   };
 }
 
@@ -150,6 +157,8 @@ export interface StoredCandidate {
   trainingMs: number | null;
   workflowId: string;
   createdAt: Date;
+  /** Curves and loss on the validation split, the threshold's reason; null unless trained (or for records before them). */
+  evaluation: TrainingEvaluation | null;
 }
 
 export type CandidateSummaryRow = Omit<Selectable<ModelCandidateTable>, 'normalisation' | 'topology' | 'weight_specs' | 'weights'>;
@@ -167,5 +176,6 @@ export function storedCandidateOf(row: CandidateSummaryRow): StoredCandidate {
     trainingMs: row.training_ms,
     workflowId: row.workflow_id,
     createdAt: row.created_at,
+    evaluation: row.evaluation === null ? null : (JSON.parse(row.evaluation) as TrainingEvaluation),
   };
 }

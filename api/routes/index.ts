@@ -6,6 +6,7 @@ import { ecgReadRoutes } from './ecgs/read';
 import { reviewRoutes } from './ecgs/reviews';
 import { ecgIngestRoutes } from './ecgs/upload';
 import { modelRoutes } from './models/read';
+import { retrainRoutes } from './models/retrains';
 import { stageChangeRoutes } from './models/stage-changes';
 import { pipelineRoutes } from './pipeline/unscored-days';
 import { predictionRoutes } from './predictions/list';
@@ -18,6 +19,7 @@ export async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
   await app.register(async (s) => {
     await modelRoutes(s as ApiApp, deps);
     await stageChangeRoutes(s as ApiApp, deps);
+    await retrainRoutes(s as ApiApp, deps);
   });
   await app.register(async (s) => {
     await ecgReadRoutes(s as ApiApp, deps);

@@ -5,7 +5,7 @@ import type { CliContext } from '../context';
 import { CliError, fixed, printResult, table } from '../output';
 
 /** A candidate as compared: its metrics are the validation split's, which every candidate of the run shares. */
-export type CandidateComparison = Omit<StoredCandidate, 'metrics'> & { validation: Metrics | null };
+export type CandidateComparison = Omit<StoredCandidate, 'metrics' | 'evaluation'> & { validation: Metrics | null };
 
 /** The candidates of a tag, best first: the selected one, then by validation ROC-AUC and F1, untrained last. */
 export async function runCompare(ctx: CliContext, tag: string, json: boolean): Promise<void> {

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { StartedBySchema } from './workflow-runs';
 
 // GET /api/v1/models, /models/production and /models/{tag}: served by api/routes/models/read.ts and
 // read by the dashboard and the review filters (web/src/types.ts re-exports the types).
@@ -36,6 +37,26 @@ export const StageChangeSchema = Type.Object({
 });
 export type StageChange = Static<typeof StageChangeSchema>;
 
+const CurveSchema = Type.Object({ x: Type.Array(Type.Number()), y: Type.Array(Type.Number()) });
+
+/** ml/planning/evaluation.ts TrainingEvaluation as served: what the model card draws of how a model was trained and chosen. */
+export const TrainingEvaluationSchema = Type.Object({
+  split: Type.Union([Type.Literal('validation'), Type.Literal('test')]),
+  count: Type.Integer({ description: 'beats the curves were drawn from' }),
+  curves: Type.Union([
+    Type.Object({
+      roc: CurveSchema,
+      pr: CurveSchema,
+      averagePrecision: Type.Number(),
+    }, { description: 'ROC (x false-positive rate, y true-positive rate) and precision–recall (x recall, y precision)' }),
+    Type.Null(),
+  ]),
+  threshold: Type.Object({ rule: Type.String(), value: Type.Number(), reason: Type.String() }),
+  loss: Type.Object({ loss: Type.Array(Type.Number()), validationLoss: Type.Array(Type.Number()), bestEpoch: Type.Union([Type.Integer(), Type.Null()]) }),
+});
+export type TrainingEvaluation = Static<typeof TrainingEvaluationSchema>;
+const NullableEvaluation = Type.Union([TrainingEvaluationSchema, Type.Null()], { description: 'null for records written before evaluations were stored' });
+
 export const CandidateSchema = Type.Object({
   name: Type.String(),
   kind: Type.String(),
@@ -46,6 +67,8 @@ export const CandidateSchema = Type.Object({
   metrics: Json,
   detail: Type.Union([Type.String(), Type.Null()]),
   trainingMs: Type.Union([Type.Integer(), Type.Null()]),
+  /** On the validation split. */
+  evaluation: NullableEvaluation,
 });
 export type Candidate = Static<typeof CandidateSchema>;
 
@@ -58,6 +81,10 @@ export const ModelDetailSchema = Type.Object({
   backend: Type.String(),
   trainingMs: Type.Integer(),
   workflowId: Type.String(),
+  /** Who started the training run, from the audit trail. */
+  startedBy: StartedBySchema,
+  /** On the test split. */
+  evaluation: NullableEvaluation,
   candidates: Type.Array(CandidateSchema),
   stageHistory: Type.Array(StageChangeSchema),
 });

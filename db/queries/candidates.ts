@@ -6,7 +6,7 @@ export type NewCandidate = Insertable<ModelCandidateTable>;
 export type CandidateRow = Selectable<ModelCandidateTable>;
 
 const summaryColumns = [
-  'id', 'tag', 'workflow_id', 'name', 'kind', 'hyperparameters', 'threshold', 'metrics', 'status', 'detail', 'selected', 'training_ms', 'created_at',
+  'id', 'tag', 'workflow_id', 'name', 'kind', 'hyperparameters', 'threshold', 'metrics', 'status', 'detail', 'selected', 'training_ms', 'created_at', 'evaluation',
 ] as const;
 
 /**

@@ -5,7 +5,7 @@ import { loadableModelOf, storedModelOf, type LoadableModel, type StoredModel } 
 const summaryColumns = [
   'id', 'tag', 'kind', 'hyperparameters', 'normalisation', 'threshold', 'metrics', 'train_from', 'train_to',
   'row_counts', 'fingerprint', 'backend', 'training_ms', 'stage', 'workflow_id', 'created_at',
-  'snapshot_beat_id', 'snapshot_review_id', 'snapshot_at', 'normal_template',
+  'snapshot_beat_id', 'snapshot_review_id', 'snapshot_at', 'normal_template', 'evaluation',
 ] as const;
 
 export async function findModelByTag(db: Kysely<Database>, tag: string): Promise<StoredModel | undefined> {

@@ -7,6 +7,8 @@ import { initTensorFlow } from '../../ml/tf/backend';
 import { storeUntrainedModel } from '../helpers/api-read-data';
 import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, seriousViolations, signIn, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
+import { ingestEcg5000Head } from '../helpers/api-workflows';
+import { ensureSearchAttributes } from '../../client/search-attributes';
 
 const ARTIFACTS = 'test-artifacts';
 const VIEWPORT = { width: 1366, height: 768 };
@@ -14,7 +16,7 @@ describe('the models page in a browser', () => {
   const s = useTestServices('models_ui', { pipeline: true });
   let api: ListeningApi;
   let browser: Browser;
-  let keys: Record<'engineer' | 'reviewer', string>;
+  let keys: Record<'engineer' | 'approver' | 'reviewer', string>;
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -34,8 +36,11 @@ describe('the models page in a browser', () => {
       .execute();
     keys = {
       engineer: (await createApiKey(s.db, { role: 'engineer', name: 'Ed Engineer' })).key,
+      approver: (await createApiKey(s.db, { role: 'engineer', name: 'Ada Approver' })).key,
       reviewer: (await createApiKey(s.db, { role: 'reviewer', name: 'Rita Reviewer' })).key,
     };
+    await ingestEcg5000Head(s.t, 400, '2026-03-01');
+    await ensureSearchAttributes(s.p.client, s.p.config.TEMPORAL_NAMESPACE);
     api = await listenTestApi(s.t, s.p);
     browser = await launchChromium();
   });
@@ -97,7 +102,59 @@ describe('the models page in a browser', () => {
     await reader.page.locator('#card-heading', { hasText: 'Model ae-m1' }).waitFor();
     await reader.page.locator('#history-table tbody tr', { hasText: 'the first model' }).waitFor();
     expect(await reader.page.locator('#actions').isHidden()).toBe(true);
+    expect(await reader.page.locator('#retrain-form').isHidden()).toBe(true);
     expect(await seriousViolations(reader.page)).toEqual([]);
     expect(reader.errors).toEqual([]);
   });
+
+  it('starts a retraining by tag, a second engineer approves it, and the new model’s card draws its curves, confusion matrix, threshold and loss from training', async () => {
+    const tag = s.p.tag('ui-retrain');
+    const asker = await open(keys.engineer);
+    await asker.page.locator('#retrains-list', { hasText: 'No retraining is running.' }).waitFor();
+    await asker.page.locator('#retrain-tag').fill(tag);
+    await asker.page.locator('#retrain-candidates').selectOption('baseline');
+    await asker.page.locator('#retrain-epochs').fill('3');
+    await asker.page.locator('#retrain-min-auc').fill('0.5');
+    await asker.page.locator('#retrain-min-accuracy').fill('0.5');
+    await asker.page.getByRole('button', { name: 'Start the retraining' }).click();
+    await asker.page.locator('#retrain-status', { hasText: `Started retrain-${tag}` }).waitFor();
+    const waiting = asker.page.locator(`.retrain-item[data-tag="${tag}"][data-phase="awaiting-approval"]`);
+    await waiting.waitFor({ timeout: 60_000 });
+    await expect(waiting.textContent()).resolves.toContain('Approvals 0 of 1');
+    expect(await seriousViolations(asker.page)).toEqual([]);
+    await asker.page.screenshot({ path: `${ARTIFACTS}/models-retrain-waiting.png`, fullPage: true });
+
+    // The asker may not approve their own retraining; the API's refusal is shown, nothing changes.
+    await waiting.getByRole('button', { name: `Approve ${tag}` }).click();
+    await waiting.locator('.decision-status', { hasText: 'Refused' }).waitFor();
+
+    const approver = await open(keys.approver);
+    const theirs = approver.page.locator(`.retrain-item[data-tag="${tag}"][data-phase="awaiting-approval"]`);
+    await theirs.locator('input[name="reason"]').fill('curves look right');
+    await theirs.getByRole('button', { name: `Approve ${tag}` }).click();
+    await expect
+      .poll(async () => (await s.db.selectFrom('models').select('stage').where('tag', '=', tag).executeTakeFirst())?.stage, { timeout: 60_000, interval: 250 })
+      .toBe('production');
+    await approver.page.locator('#retrains-list', { hasText: 'No retraining is running.' }).waitFor({ timeout: 15_000 });
+
+    const card = await open(keys.engineer, `?tag=${tag}`);
+    await card.page.locator('#card-heading', { hasText: `Model ${tag}` }).waitFor();
+    for (const chart of ['roc-chart', 'pr-chart', 'loss-chart']) await card.page.locator(`#${chart}[data-drawn="true"]`).waitFor();
+    const stored = await s.db.selectFrom('models').select(['metrics', 'evaluation', 'row_counts']).where('tag', '=', tag).executeTakeFirstOrThrow();
+    const evaluation = JSON.parse(stored.evaluation!);
+    expect(evaluation.loss.loss).toHaveLength(3);
+    // The loss chart has one point per epoch; the ROC chart as many as were stored.
+    await expect(card.page.locator('#loss-chart').getAttribute('data-points')).resolves.toBe('3');
+    await expect(card.page.locator('#roc-chart').getAttribute('data-points')).resolves.toBe(String(evaluation.curves.roc.x.length));
+    const { tp, fn, fp, tn } = JSON.parse(stored.metrics).confusionMatrix;
+    await expect(card.page.locator('#confusion-matrix tr[data-actual="anomalous"] td').allTextContents()).resolves.toEqual(expect.arrayContaining([String(tp), String(fn)]));
+    await expect(card.page.locator('#confusion-matrix tr[data-actual="normal"] td').first().textContent()).resolves.toBe(String(fp));
+    expect(tp + fn + fp + tn).toBe(JSON.parse(stored.row_counts).test);
+    await card.page.locator('#threshold-reason', { hasText: `validation beats (${JSON.parse(stored.row_counts).validationAnomalous} anomalous)` }).waitFor();
+    await card.page.locator('#card-body dd', { hasText: 'API key Ed Engineer' }).waitFor();
+    await card.page.locator('#history-table tbody tr', { hasText: 'production' }).waitFor();
+    expect(await seriousViolations(card.page)).toEqual([]);
+    await card.page.screenshot({ path: `${ARTIFACTS}/models-card.png`, fullPage: true });
+    expect([...asker.errors, ...approver.errors, ...card.errors]).toEqual([]);
+  }, 150_000);
 });

@@ -11,6 +11,13 @@ import { ecg5000Paths } from '../helpers/ecg-data';
 import { CLI } from '../helpers/processes';
 import { useTestServices } from '../helpers/lifecycle';
 import type { TrainedModelSummary } from '../../contracts/workflows/train-model';
+import type { TrainingEvaluation } from '../../ml/planning/evaluation';
+
+function trapezoid(x: number[], y: number[]): number {
+  let sum = 0;
+  for (let i = 1; i < x.length; i++) sum += ((x[i]! - x[i - 1]!) * (y[i]! + y[i - 1]!)) / 2;
+  return sum;
+}
 
 const run = promisify(execFile);
 const DAY = '2026-05-01';
@@ -72,6 +79,33 @@ describe('trainModel over several candidates on the real Temporal server and Mar
     expect(models[0]).toMatchObject({ id: result.modelId, tag, kind: winner.kind, threshold: winner.threshold, workflow_id: `train-${tag}` });
     expect(JSON.parse(models[0]!.hyperparameters)).toEqual(JSON.parse(winner.hyperparameters));
     expect(result.candidates.filter((c) => c.selected).map((c) => c.name)).toEqual([winner.name]);
+  });
+
+  it('stores, at training time, what the model card draws: curves, the threshold and why, loss per epoch', async () => {
+    const rows = await s.db.selectFrom('model_candidates').select(['name', 'kind', 'threshold', 'metrics', 'evaluation', 'selected']).where('tag', '=', tag).execute();
+    for (const r of rows) {
+      const evaluation = JSON.parse(r.evaluation!) as TrainingEvaluation;
+      expect(evaluation).toMatchObject({ split: 'validation', count: result.rowCounts.validation, threshold: { rule: 'f1', value: r.threshold } });
+      expect(evaluation.threshold.reason).toContain(`on the ${result.rowCounts.validation} validation beats (${result.rowCounts.validationAnomalous} anomalous)`);
+      const roc = evaluation.curves!.roc;
+      expect([roc.x[0], roc.y[0], roc.x.at(-1), roc.y.at(-1)]).toEqual([0, 0, 1, 1]);
+      expect(roc.x.length).toBeLessThanOrEqual(201);
+      // The curve is the one whose area the candidate's validation ROC-AUC is (to the thinning's grain).
+      expect(trapezoid(roc.x, roc.y)).toBeCloseTo(JSON.parse(r.metrics!).rocAuc, 2);
+      // One loss per epoch trained; early-stopped candidates also kept the validation loss and the epoch restored.
+      const { loss, validationLoss, bestEpoch } = evaluation.loss;
+      expect(loss.length).toBeGreaterThan(0);
+      expect(loss.every(Number.isFinite)).toBe(true);
+      if (bestEpoch !== null) {
+        expect(validationLoss).toHaveLength(loss.length);
+        expect(bestEpoch).toBeLessThanOrEqual(loss.length);
+      }
+    }
+    const model = await s.db.selectFrom('models').select(['evaluation', 'threshold']).where('tag', '=', tag).executeTakeFirstOrThrow();
+    const onTest = JSON.parse(model.evaluation!) as TrainingEvaluation;
+    const winner = JSON.parse(rows.find((r) => r.selected)!.evaluation!) as TrainingEvaluation;
+    expect(onTest).toMatchObject({ split: 'test', count: result.rowCounts.test, threshold: winner.threshold, loss: winner.loss });
+    expect(trapezoid(onTest.curves!.roc.x, onTest.curves!.roc.y)).toBeCloseTo(result.metrics.rocAuc!, 2);
   });
 
   it('scores a day with the selected model through scoreBatch, decisions following score ≥ threshold', async () => {

@@ -5,7 +5,7 @@ export type { Me, Review, ReviewOutcome, DailyStat, DailyStats } from '../../con
 export type { PredictionItem, PredictionPage } from '../../contracts/api/predictions';
 export type { ReviewOrder, ReviewQueue } from '../../contracts/api/review-queue';
 export type { Beat, BeatPrediction } from '../../contracts/api/ecgs';
-export type { ModelDetail, ModelList, ModelSummary, ProductionModel } from '../../contracts/api/models';
+export type { ModelDetail, ModelList, ModelSummary, ProductionModel, TrainingEvaluation } from '../../contracts/api/models';
 export type { RunDetail } from '../../contracts/api/workflow-runs';
 export type { Band, DriftReport, DriftReportDetail } from '../../contracts/api/drift-reports';
 export type { UnscoredDay, UnscoredDays } from '../../contracts/api/pipeline';

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { ModelDetailSchema, ModelListSchema, ProductionModelSchema, type ModelStage } from '../../../contracts/api/models';
 import { listCandidatesOfTag } from '../../../db/queries/candidates';
 import { findModelByTag, listModels } from '../../../db/queries/models';
+import { findWorkflowRun, startedByOfRow } from '../../../db/queries/workflow-runs';
 import type { StoredModel } from '../../../db/stored-model';
 import { findProductionAt, listStageHistory, type StageHistoryEntry } from '../../../db/queries/registry';
 import { HttpError } from '../../errors';
@@ -38,7 +39,7 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
     async (request) => {
       const model = await findModelByTag(deps.db, request.params.tag);
       if (!model) throw new HttpError(404, 'not_found', `no model is tagged "${request.params.tag}"`, 'params.tag');
-      const [candidates, history] = await Promise.all([listCandidatesOfTag(deps.db, model.tag), listStageHistory(deps.db, { tag: model.tag })]);
+      const [candidates, history, run] = await Promise.all([listCandidatesOfTag(deps.db, model.tag), listStageHistory(deps.db, { tag: model.tag }), findWorkflowRun(deps.db, model.workflowId)]);
       return {
         ...summaryOf(model),
         hyperparameters: model.hyperparameters,
@@ -48,7 +49,9 @@ export async function modelRoutes(app: ApiApp, deps: ApiDeps): Promise<void> {
         backend: model.backend,
         trainingMs: model.trainingMs,
         workflowId: model.workflowId,
-        candidates: candidates.map(({ name, kind, status, selected, hyperparameters, threshold, metrics, detail, trainingMs }) => ({ name, kind, status, selected, hyperparameters, threshold, metrics, detail, trainingMs })),
+        startedBy: run ? startedByOfRow(run) : null,
+        evaluation: model.evaluation,
+        candidates: candidates.map(({ name, kind, status, selected, hyperparameters, threshold, metrics, detail, trainingMs, evaluation }) => ({ name, kind, status, selected, hyperparameters, threshold, metrics, detail, trainingMs, evaluation })),
         // Oldest first: the model's life in order.
         stageHistory: history.reverse().map(historyOf),
       };

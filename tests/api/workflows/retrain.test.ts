@@ -40,6 +40,15 @@ describe('the HTTP API retrains, and approves or rejects a waiting retraining', 
 
     await awaitingApproval(tag);
     expect((await s.api.call('GET', `/api/v1/workflows/retrain-${tag}`, { as: 'scheduler' })).json()).toMatchObject({ status: 'running', type: 'retrain', modelTag: tag });
+    // The models page's list of running retrainings names it, waiting, for any reader; a scheduler key may not read it.
+    await expect
+      .poll(async () => (await s.api.call('GET', '/api/v1/retrains', { as: 'auditor' })).json().items.find((r: { workflowId: string }) => r.workflowId === `retrain-${tag}`)?.status.phase, { timeout: 10_000, interval: 250 })
+      .toBe('awaiting-approval');
+    expect((await s.api.call('GET', '/api/v1/retrains', { as: 'auditor' })).json().items.find((r: { workflowId: string }) => r.workflowId === `retrain-${tag}`)).toMatchObject({
+      runId,
+      status: { tag, approvalsRequired: 1, approvals: [], requestedBy: expect.stringMatching(/^test engineer/) },
+    });
+    expect((await s.api.call('GET', '/api/v1/retrains', { as: 'scheduler' })).statusCode).toBe(403);
     // Four eyes: the key that started the retraining cannot approve it.
     const own = await s.api.call('POST', `/api/v1/models/${tag}/approve`, { body: { reason: 'my own work is fine' } });
     expect(own.statusCode).toBe(409);
@@ -53,6 +62,13 @@ describe('the HTTP API retrains, and approves or rejects a waiting retraining', 
     expect(run).toMatchObject({ status: 'completed', result: { promoted: true, challenger: { tag } } });
     expect(run.result.reason).toMatch(/^approved by second engineer \(api key \d+\): looks good/);
     expect(await findRetrainDecision(s.db, `retrain-${tag}`)).toMatchObject({ promoted: true, decidedBy: expect.stringMatching(/^second engineer/) });
+    // The model's card: who started its training, and its curves and threshold as stored at training time.
+    const card = (await s.api.call('GET', `/api/v1/models/${tag}`, { as: 'auditor' })).json();
+    expect(card.startedBy).toMatchObject({ kind: 'api-key', name: 'test engineer' });
+    expect(card.evaluation).toMatchObject({ split: 'test', count: card.rowCounts.test, threshold: { rule: 'f1', value: card.threshold }, loss: { loss: expect.any(Array) } });
+    expect(card.evaluation.loss.loss).toHaveLength(3);
+    expect(card.candidates).toEqual([expect.objectContaining({ evaluation: expect.objectContaining({ split: 'validation', count: card.rowCounts.validation }) })]);
+    expect((await s.api.call('GET', '/api/v1/retrains', { as: 'auditor' })).json().items.some((r: { workflowId: string }) => r.workflowId === `retrain-${tag}`)).toBe(false);
 
     // Recorded in the audit trail with its training child, and visible in the timeline.
     const rows = await s.db.selectFrom('workflow_runs').select(['workflow_id', 'status']).where('model_tag', '=', tag).orderBy('workflow_id').execute();

@@ -15,6 +15,9 @@ export const COLORS = {
   lowers: '#1d4ed8',
 } as const;
 
+/** One line per series (candidates, runs): distinct hues, each at least 3:1 on white, dashed in turn as well. */
+export const SERIES_COLORS = ['#1d4ed8', '#c2410c', '#047857', '#7c3aed', '#b91c1c', '#4b5563', '#0e7490', '#a16207'] as const;
+
 /** PSI bands, as on the drift dashboard: none green, moderate amber, severe red. */
 export const BAND_COLORS = {
   none: '#2e7d32',

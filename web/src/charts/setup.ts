@@ -13,7 +13,7 @@ const drawnMarker: Plugin = {
   id: 'drawnMarker',
   afterRender(chart) {
     const longest = Math.max(0, ...chart.data.datasets.map((d) => d.data.length));
-    chart.canvas.dataset.points = String(chart.data.labels?.length ?? longest);
+    chart.canvas.dataset.points = String(chart.data.labels?.length || longest);
     chart.canvas.dataset.drawn = 'true';
   },
 };

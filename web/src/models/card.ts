@@ -3,6 +3,7 @@ import { byId, clearError, el, showError } from '../dom';
 import { dateTime, decimal, duration } from '../format';
 import type { Me, ModelDetail } from '../types';
 import { showActions } from './actions';
+import { evaluationSection } from './evaluation';
 import { facts, metric, metricsTable } from './metrics';
 
 /** One model's card: what it is, how it was made, how it did, and its stage history. */
@@ -15,7 +16,9 @@ export async function showCard(me: Me, tag: string | null, changed: () => void):
   byId('card-heading').textContent = `Model ${tag}`;
   try {
     const model = await api<ModelDetail>(`/models/${encodeURIComponent(tag)}`);
-    body.replaceChildren(...cardOf(model));
+    const evaluation = evaluationSection(model);
+    body.replaceChildren(...cardOf(model, evaluation.nodes));
+    evaluation.draw();
     if (me.permissions.includes('train')) showActions(model, changed);
   } catch (e) {
     body.replaceChildren();
@@ -23,7 +26,7 @@ export async function showCard(me: Me, tag: string | null, changed: () => void):
   }
 }
 
-function cardOf(model: ModelDetail): Node[] {
+function cardOf(model: ModelDetail, evaluation: Node[]): Node[] {
   const rowCounts = (model.rowCounts ?? {}) as Record<string, number>;
   return [
     facts([
@@ -35,9 +38,11 @@ function cardOf(model: ModelDetail): Node[] {
       ['Fingerprint', el('code', { class: 'fingerprint' }, model.fingerprint)],
       ['Trained', `${dateTime(model.createdAt)} on ${model.backend} in ${duration(model.trainingMs)}`],
       ['Training run', el('a', { href: `run.html?id=${encodeURIComponent(model.workflowId)}` }, model.workflowId)],
+      ['Started by', startedByText(model.startedBy)],
     ]),
     el('h3', {}, 'Test metrics'),
     metricsTable([model]),
+    ...evaluation,
     el('h3', {}, 'Candidates compared on the validation split'),
     model.candidates.length
       ? el(
@@ -96,4 +101,10 @@ export async function showComparison(tag: string | null, other: string | null): 
     body.replaceChildren();
     showError(body, error, 'Could not compare');
   }
+}
+
+function startedByText(startedBy: ModelDetail['startedBy']): string {
+  if (!startedBy) return 'not recorded';
+  const via = { 'api-key': 'API key', cli: 'the CLI, as', schedule: 'schedule' }[startedBy.kind];
+  return `${via} ${startedBy.name}`;
 }

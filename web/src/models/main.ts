@@ -5,10 +5,11 @@ import { startPage } from '../page';
 import type { ModelList, ModelSummary, ProductionModel } from '../types';
 import { showCard, showComparison } from './card';
 import { renderList } from './list';
+import { startRetrainPanel } from './retrains';
 
 // The models page: every model with its stage and metrics, one model's card (its candidates, data,
 // provenance and stage history), two side by side, which model was in production at a time, and,
-// for roles that may train, its stage changes. The chosen models stay in the URL (?tag=&compare=).
+// for roles that may train, its stage changes and retrainings (started, approved, rejected). The chosen models stay in the URL (?tag=&compare=).
 
 async function main(): Promise<void> {
   const me = await startPage();
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     event.preventDefault();
     void productionAt(byId<HTMLInputElement>('at').value);
   });
+  startRetrainPanel(me, () => void reload());
   await choose(state.tag && models.some((m) => m.tag === state.tag) ? state.tag : null);
 }
 
