@@ -8,6 +8,10 @@ import { Nullable } from '../schema';
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'canceled', 'terminated', 'continued', 'timed_out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** The types GET /workflows?type= filters by: the pipeline's own workflows. */
+export const WORKFLOW_TYPES = ['trainModel', 'scoreBatch', 'detectDrift', 'retrain', 'promoteModel', 'rollbackModel', 'dailyPipeline'] as const;
+export type WorkflowType = (typeof WORKFLOW_TYPES)[number];
+
 export const StartedBySchema = Nullable(
   Type.Object(
     {

@@ -122,3 +122,68 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   });
   return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes} nodes)`);
 }
+
+/** The little of the DOM the checks below touch (the root tsconfig has no DOM lib; these run in the page). */
+interface PageElement {
+  tagName: string;
+  id: string;
+  textContent: string | null;
+  disabled?: boolean;
+  getAttribute(name: string): string | null;
+  setAttribute(name: string, value: string): void;
+  getBoundingClientRect(): { width: number; height: number };
+}
+interface PageGlobals {
+  document: { querySelectorAll(selector: string): ArrayLike<PageElement>; activeElement: (PageElement & { blur?(): void }) | null };
+  getComputedStyle(e: PageElement): { visibility: string };
+}
+
+/**
+ * The visible, enabled controls of the page that Tab never reaches, as "tag#id 'text'": pressing
+ * Tab from the top of the page must visit every link, button and field (the keyboard-only user's
+ * path through it). Empty when every control is reachable.
+ */
+export async function keyboardUnreachable(page: Page, mostTabs = 600): Promise<string[]> {
+  const total = await page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    const selector = 'a[href], button, input:not([type="hidden"]), select, textarea, [tabindex]:not([tabindex="-1"])';
+    const visible = (e: PageElement) => {
+      const box = e.getBoundingClientRect();
+      return box.width > 0 && box.height > 0 && g.getComputedStyle(e).visibility !== 'hidden' && !e.disabled;
+    };
+    const controls = Array.from(g.document.querySelectorAll(selector)).filter(visible);
+    controls.forEach((e, i) => e.setAttribute('data-keyboard-check', String(i)));
+    g.document.activeElement?.blur?.();
+    return controls.length;
+  });
+  const reached = new Set<string>();
+  for (let i = 0; i < mostTabs && reached.size < total; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('data-keyboard-check') ?? null);
+    if (id !== null) reached.add(id);
+  }
+  return page.evaluate((seen) => {
+    const g = globalThis as unknown as PageGlobals;
+    return Array.from(g.document.querySelectorAll('[data-keyboard-check]'))
+      .filter((e) => !seen.includes(e.getAttribute('data-keyboard-check')!))
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} '${(e.textContent ?? '').trim().slice(0, 40)}'`);
+  }, [...reached]);
+}
+
+/** How many pixels the page is wider than its viewport (0 when it fits, with no sideways scrolling). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return Math.max(0, root.scrollWidth - root.clientWidth);
+  });
+}
+
+/**
+ * What every page must pass as it stands: no serious axe violations, every control reachable by
+ * Tab, no sideways scrolling at the test's viewport (1366×768). Equal to NO_PAGE_PROBLEMS when clean.
+ */
+export async function pageProblems(page: Page): Promise<{ axe: string[]; unreachableByTab: string[]; overflowPx: number }> {
+  return { axe: await seriousViolations(page), unreachableByTab: await keyboardUnreachable(page), overflowPx: await horizontalOverflow(page) };
+}
+
+export const NO_PAGE_PROBLEMS = { axe: [], unreachableByTab: [], overflowPx: 0 } as const;

@@ -5,7 +5,7 @@ import { createApiKey } from '../../db/queries/api-keys';
 import { promoteModel } from '../../db/queries/registry';
 import { initTensorFlow } from '../../ml/tf/backend';
 import { storeUntrainedModel } from '../helpers/api-read-data';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, seriousViolations, signIn, type ListeningApi } from '../helpers/browser';
+import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
 import { ingestEcg5000Head } from '../helpers/api-workflows';
 import { ensureSearchAttributes } from '../../client/search-attributes';
@@ -79,7 +79,7 @@ describe('the models page in a browser', () => {
     await page.getByRole('button', { name: 'Look up' }).click();
     await page.locator('#production-at-answer', { hasText: 'No model was in production' }).waitFor();
 
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
     await page.screenshot({ path: `${ARTIFACTS}/models-page.png` });
     expect(errors).toEqual([]);
   });
@@ -103,7 +103,7 @@ describe('the models page in a browser', () => {
     await reader.page.locator('#history-table tbody tr', { hasText: 'the first model' }).waitFor();
     expect(await reader.page.locator('#actions').isHidden()).toBe(true);
     expect(await reader.page.locator('#retrain-form').isHidden()).toBe(true);
-    expect(await seriousViolations(reader.page)).toEqual([]);
+    expect(await pageProblems(reader.page)).toEqual(NO_PAGE_PROBLEMS);
     expect(reader.errors).toEqual([]);
   });
 
@@ -121,7 +121,7 @@ describe('the models page in a browser', () => {
     const waiting = asker.page.locator(`.retrain-item[data-tag="${tag}"][data-phase="awaiting-approval"]`);
     await waiting.waitFor({ timeout: 60_000 });
     await expect(waiting.textContent()).resolves.toContain('Approvals 0 of 1');
-    expect(await seriousViolations(asker.page)).toEqual([]);
+    expect(await pageProblems(asker.page)).toEqual(NO_PAGE_PROBLEMS);
     await asker.page.screenshot({ path: `${ARTIFACTS}/models-retrain-waiting.png`, fullPage: true });
 
     // The asker may not approve their own retraining; the API's refusal is shown, nothing changes.
@@ -153,7 +153,7 @@ describe('the models page in a browser', () => {
     await card.page.locator('#threshold-reason', { hasText: `validation beats (${JSON.parse(stored.row_counts).validationAnomalous} anomalous)` }).waitFor();
     await card.page.locator('#card-body dd', { hasText: 'API key Ed Engineer' }).waitFor();
     await card.page.locator('#history-table tbody tr', { hasText: 'production' }).waitFor();
-    expect(await seriousViolations(card.page)).toEqual([]);
+    expect(await pageProblems(card.page)).toEqual(NO_PAGE_PROBLEMS);
     await card.page.screenshot({ path: `${ARTIFACTS}/models-card.png`, fullPage: true });
     expect([...asker.errors, ...approver.errors, ...card.errors]).toEqual([]);
   }, 150_000);

@@ -7,7 +7,7 @@ import { upsertDriftReport } from '../../db/queries/drift';
 import { promoteModel } from '../../db/queries/registry';
 import { initTensorFlow } from '../../ml/tf/backend';
 import { insertBeats, insertPredictions, storeUntrainedModel } from '../helpers/api-read-data';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, seriousViolations, signIn, type ListeningApi } from '../helpers/browser';
+import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
 import { syntheticBeat } from '../helpers/fixtures';
 import { normalTemplateOf } from '../../ml/template';
@@ -118,7 +118,7 @@ describe('the web pages in a browser', () => {
     await page.locator('#beat-chart-caption', { hasText: "typical normal beat of clf-ui's 20 normal training beats" }).waitFor();
     await page.locator('#explanation', { hasText: 'integrated gradients from the typical normal beat' }).waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/review-classifier.png` });
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
     // Back on the autoencoder: its reconstruction, and no attribution chart.
     await page.locator('#f-model').selectOption('ae-ui');
     await page.locator('#beat-chart[data-drawn="true"]').waitFor();
@@ -221,7 +221,7 @@ describe('the web pages in a browser', () => {
     await page.locator('#disagreement', { hasText: 'Reviewers disagree' }).waitFor({ state: 'visible' });
     await beatChartDrawn(page);
     await page.screenshot({ path: `${ARTIFACTS}/review-page.png` });
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
 
     // Undo takes back Rita's own decision; the engineer's label stands, and nobody disagrees any more.
     await page.getByRole('button', { name: /^Undo last decision/ }).click();
@@ -255,7 +255,7 @@ describe('the web pages in a browser', () => {
       [dayBefore(1), dayBefore(1), '4 of 4', 'no completed scoring run', 'none'],
     ]);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
 
     // A run in the list opens its history timeline.
     const first = page.locator('#runs-table a').first();
@@ -268,7 +268,7 @@ describe('the web pages in a browser', () => {
     await page.locator('#run-facts [data-fact="type"]', { hasText: 'detectDrift' }).waitFor();
     await page.locator('#run-facts [data-fact="status"]', { hasText: 'running' }).waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/run-page.png` });
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
     expect(errors).toEqual([]);
   });
 

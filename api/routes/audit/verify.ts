@@ -1,34 +1,12 @@
 import { Type } from 'typebox';
 import { ErrorBody } from '../../schemas/common';
+import { AuditChainReportSchema } from '../../../contracts/api/audit-chain';
 import type { Kysely } from 'kysely';
 import { AUDIT_CHAIN_START } from '../../../db/audit-hash';
 import type { Database } from '../../../db/database';
 import { verifyAuditChain, type AuditChainReport } from '../../../db/queries/audit-chain';
 import type { AuditChainSource } from './workbook/cover';
 import type { ApiApp, ApiDeps } from '../../types';
-
-
-const Problem = Type.Object({
-  kind: Type.Union([Type.Literal('altered'), Type.Literal('removed'), Type.Literal('inserted'), Type.Literal('entry_altered'), Type.Literal('entry_unlinked'), Type.Literal('entries_missing'), Type.Literal('head_mismatch')], {
-    description:
-      "a row 'altered' (it no longer matches its latest ledger entry), 'removed' (the ledger vouches for it, the table has no such row) or 'inserted' (no ledger entry vouches for it); a ledger entry edited ('entry_altered'), not linking to the one before ('entry_unlinked') or missing ('entries_missing'); or the head not matching the ledger's end ('head_mismatch')",
-  }),
-  table: Type.Union([Type.String(), Type.Null()]),
-  rowId: Type.Union([Type.String(), Type.Null()], { description: 'the row id, or for workflow runs the JSON pair [workflowId, runId]' }),
-  seq: Type.Union([Type.Integer(), Type.Null()], { description: 'the ledger entry concerned (a row: its latest entry)' }),
-  message: Type.String(),
-});
-
-const Report = Type.Object({
-  ok: Type.Boolean({ description: 'true when the chain is whole' }),
-  head: Type.Union([Type.Object({ seq: Type.Integer(), hash: Type.String() }), Type.Null()], { description: "the ledger's last entry: record it elsewhere to detect a ledger rewritten whole" }),
-  entries: Type.Integer({ description: 'ledger entries walked' }),
-  rows: Type.Integer({ description: 'audited rows checked' }),
-  problemCount: Type.Integer(),
-  problems: Type.Array(Problem, { description: 'the first `maxProblems`, in the order found: ledger, head, then rows table by table' }),
-  firstProblem: Type.Union([Type.String(), Type.Null()]),
-  verifiedAt: Type.String({ format: 'date-time' }),
-});
 
 /**
  * GET /audit/verify: the hash chain of the audit tables walked for an auditor, as `ecgflow audit
@@ -45,7 +23,7 @@ export async function auditVerifyRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
         tags: ['audit'],
         summary: 'Verify the hash chain of the audit tables: whole, or the first altered, removed or inserted row or ledger entry',
         querystring: Type.Object({ maxProblems: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }) }, { additionalProperties: false }),
-        response: { 200: Report, 400: ErrorBody, 503: ErrorBody },
+        response: { 200: AuditChainReportSchema, 400: ErrorBody, 503: ErrorBody },
       },
     },
     async (request) => {

@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import proto from '@temporalio/proto';
 import { Type } from 'typebox';
 import { ErrorBody, Instant } from '../../schemas/common';
-import { RUN_STATUSES, RunDetailSchema, RunListSchema, RunTimelineSchema, type RunStatus } from '../../../contracts/api/workflow-runs';
+import { RUN_STATUSES, RunDetailSchema, RunListSchema, RunTimelineSchema, WORKFLOW_TYPES, type RunStatus } from '../../../contracts/api/workflow-runs';
 import { listRuns } from '../../../client/tolerant-reads';
 import { parseStartedByFilter, startedByOfRun, type StartedByFilter } from '../../../common/started-by';
 import { findWorkflowRun, listWorkflowRuns, startedByOfRow, type WorkflowRunRow, type WorkflowRunStatus } from '../../../db/queries/workflow-runs';
@@ -38,8 +38,6 @@ const VISIBILITY_STATUS: Record<RunStatus, string> = {
   continued: 'ContinuedAsNew',
   timed_out: 'TimedOut',
 };
-
-const WORKFLOW_TYPES = ['trainModel', 'scoreBatch', 'detectDrift', 'retrain', 'promoteModel', 'rollbackModel', 'dailyPipeline'] as const;
 
 const TimelineBody = RunTimelineSchema;
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) });

@@ -1,14 +1,17 @@
-import { api } from '../api';
+import { api, query } from '../api';
 import { byId, el, showError } from '../dom';
 import { dateTime, duration } from '../format';
 import { startPage } from '../page';
 import type { Timeline } from '../types';
 
-// One workflow run's history as a timeline: run.html?id=<workflowId>.
+// One workflow run's history as a timeline: run.html?id=<workflowId>, and &runId= for one run of it
+// (default: its latest).
 
 async function main(): Promise<void> {
   if (!(await startPage())) return;
-  const id = new URLSearchParams(window.location.search).get('id');
+  const params = new URLSearchParams(window.location.search);
+  const id = params.get('id');
+  const runId = params.get('runId');
   const error = byId('run-error');
   if (!id) {
     showError(error, 'No workflow id: open this page from the dashboard\'s list of runs.');
@@ -17,7 +20,7 @@ async function main(): Promise<void> {
   byId('run-heading').textContent = `Workflow ${id}`;
   document.title = `${id} · ecgflow`;
   try {
-    renderTimeline(await api<Timeline>(`/workflows/${encodeURIComponent(id)}/history`));
+    renderTimeline(await api<Timeline>(`/workflows/${encodeURIComponent(id)}/history${query({ runId })}`));
   } catch (e) {
     showError(error, e, 'Could not load the run\'s history');
   }
@@ -32,6 +35,8 @@ function renderTimeline(timeline: Timeline): void {
     ['Closed', dateTime(timeline.closedAt)],
     ['Duration', duration(timeline.durationMs)],
     ['Events', String(timeline.eventCount)],
+    // An auditor must know whether this is Temporal's live copy or the one archived in MySQL when the run closed.
+    ['Source', timeline.source === 'archive' ? 'MySQL archive: Temporal no longer has this run; these are the events archived when it closed' : 'Temporal'],
   ];
   byId('run-facts').replaceChildren(...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', { 'data-fact': term.toLowerCase() }, value)]));
   const failure = byId('run-failure');
