@@ -33,3 +33,14 @@ if [ $# -eq 0 ] && [[ "$(node --version)" != v22.* ]]; then core_tests_on_node22
 
 # The fault-injection suite runs on its own MariaDB and Temporal server (they are killed on purpose).
 if [ $# -eq 0 ]; then bash scripts/chaos.sh; fi
+
+# A run must leave the checkout as it found it: set-up, builds and tests write only ignored paths
+# (.data/, dist/, test-artifacts/), never a tracked file such as a screenshot in docs/.
+if [ $# -eq 0 ] && git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  changed="$(git status --porcelain --untracked-files=no)"
+  if [ -n "$changed" ]; then
+    echo "test.sh: the run changed tracked files:" >&2
+    echo "$changed" >&2
+    exit 1
+  fi
+fi

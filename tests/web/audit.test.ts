@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -212,7 +212,6 @@ describe('the audit page in a browser', () => {
 
     expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
     await page.screenshot({ path: `${ARTIFACTS}/audit-page.png` });
-    copyFileSync(`${ARTIFACTS}/audit-page.png`, 'docs/screenshots/audit-page.png');
     await expectFitsScreen(page);
     expect(errors).toEqual([]);
   });
