@@ -6,6 +6,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# What the tracked files hold now (edits in progress included), to check at the end that the run left them alone.
+tracked_state() { git status --porcelain --untracked-files=no; git diff --binary HEAD | sha256sum; }
+in_git() { git rev-parse --is-inside-work-tree >/dev/null 2>&1; }
+if in_git; then before="$(tracked_state)"; fi
 scripts/setup.sh
 scripts/services.sh up
 npm run --silent typecheck
@@ -36,11 +40,7 @@ if [ $# -eq 0 ]; then bash scripts/chaos.sh; fi
 
 # A run must leave the checkout as it found it: set-up, builds and tests write only ignored paths
 # (.data/, dist/, test-artifacts/), never a tracked file such as a screenshot in docs/.
-if [ $# -eq 0 ] && git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  changed="$(git status --porcelain --untracked-files=no)"
-  if [ -n "$changed" ]; then
-    echo "test.sh: the run changed tracked files:" >&2
-    echo "$changed" >&2
-    exit 1
-  fi
+if [ $# -eq 0 ] && in_git && [ "$(tracked_state)" != "$before" ]; then
+  echo "test.sh: the run changed tracked files (git status and git diff show which)" >&2
+  exit 1
 fi
