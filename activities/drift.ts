@@ -156,7 +156,10 @@ export function createDriftActivities(deps: DriftDeps) {
       return compareWithBaseline(baseline, profiler.profile(), policy);
     },
 
-    /** One report per workflow run, with the PSI and band of every position; a retried write replaces its own rows. */
+    /**
+     * One report per workflow run, with the PSI, band and both mean beats at every position and the
+     * two score distributions; a retried write replaces its own rows.
+     */
     async saveDriftReport(input: SaveDriftReportInput): Promise<{ reportId: number }> {
       const { workflowId, runId } = workflowRunOf(Context.current().info);
       const m = input.measurement;
@@ -175,11 +178,22 @@ export function createDriftActivities(deps: DriftDeps) {
           ks_p_value: m.ksPValue,
           anomaly_rate: m.anomalyRate,
           baseline_anomaly_rate: m.baselineAnomalyRate,
+          baseline_sample_size: m.baselineSampleSize,
+          score_quantiles: m.scoreQuantiles ? JSON.stringify(m.scoreQuantiles) : null,
           policy: JSON.stringify(m.policy),
           workflow_id: workflowId,
           run_id: runId,
         },
-        m.psi.map((value, position) => ({ position, psi: value, band: psiBand(value, m.policy) })),
+        // A measurement an older worker made has no mean beats: its positions keep nulls there.
+        m.psi.map((value, position) => ({
+          position,
+          psi: value,
+          band: psiBand(value, m.policy),
+          window_mean: m.windowBeat?.mean[position] ?? null,
+          window_sd: m.windowBeat?.sd[position] ?? null,
+          baseline_mean: m.baselineBeat?.mean[position] ?? null,
+          baseline_sd: m.baselineBeat?.sd[position] ?? null,
+        })),
       );
       return { reportId };
     },

@@ -123,17 +123,28 @@ export interface DriftReportTable {
   ks_p_value: number | null;
   anomaly_rate: number | null;
   baseline_anomaly_rate: number | null;
+  /** Beats the baseline was profiled on; null for reports written before it was kept. */
+  baseline_sample_size: ColumnType<number | null, number | null | undefined, number | null>;
+  /** ml/drift/score-quantiles.ts ScoreQuantiles (JSON); null before it was kept, or without scores. */
+  score_quantiles: ColumnType<JsonText | null, JsonText | null | undefined, JsonText | null>;
   policy: JsonText;
   workflow_id: string;
   run_id: string;
   created_at: CreatedAt;
 }
 
+/** Optional on insert and null for reports written before the window's and the baseline's mean beats were kept. */
+type PositionMoment = ColumnType<number | null, number | null | undefined, number | null>;
+
 export interface DriftReportPositionTable {
   report_id: number;
   position: number;
   psi: number;
   band: 'none' | 'moderate' | 'severe';
+  window_mean: PositionMoment;
+  window_sd: PositionMoment;
+  baseline_mean: PositionMoment;
+  baseline_sd: PositionMoment;
 }
 
 export interface ReviewTable {

@@ -11,6 +11,7 @@ import * as reviewIdempotency from './migrations/2026-12-02T0100-review-idempote
 import * as trainingSnapshot from './migrations/2026-12-02T0200-training-snapshot';
 import * as normalTemplate from './migrations/2026-12-02T1400-normal-template';
 import * as trainingEvaluation from './migrations/2026-12-02T1500-training-evaluation';
+import * as driftReportDetail from './migrations/2026-12-02T1600-drift-report-detail';
 import * as stageHistoryRunId from './migrations/2026-12-02T0210-stage-history-run-id';
 import * as unscoredDays from './migrations/2026-12-02T0300-unscored-days';
 import * as startedBy from './migrations/2026-12-02T1000-started-by';
@@ -38,6 +39,7 @@ const migrations = {
   '2026-12-02T1300-named-foreign-keys': namedForeignKeys,
   '2026-12-02T1400-normal-template': normalTemplate,
   '2026-12-02T1500-training-evaluation': trainingEvaluation,
+  '2026-12-02T1600-drift-report-detail': driftReportDetail,
 } satisfies Record<string, Migration>;
 
 export interface MigrationReport {

@@ -2,6 +2,7 @@ import type { ApiApp, ApiDeps } from '../types';
 import { auditRoutes } from './audit/export';
 import { auditVerifyRoutes } from './audit/verify';
 import { driftReportRoutes } from './drift-reports/read';
+import { driftHtmlReportRoutes } from './drift-reports/report-html';
 import { ecgReadRoutes } from './ecgs/read';
 import { reviewRoutes } from './ecgs/reviews';
 import { ecgIngestRoutes } from './ecgs/upload';
@@ -35,7 +36,10 @@ export async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
     await predictionRoutes(s as ApiApp, deps);
     await reviewQueueRoutes(s as ApiApp, deps);
   });
-  await app.register(async (s) => driftReportRoutes(s as ApiApp, deps));
+  await app.register(async (s) => {
+    await driftReportRoutes(s as ApiApp, deps);
+    await driftHtmlReportRoutes(s as ApiApp, deps);
+  });
   await app.register(async (s) => pipelineRoutes(s as ApiApp, deps));
   await app.register(async (s) => {
     await auditRoutes(s as ApiApp, deps);

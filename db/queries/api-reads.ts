@@ -220,20 +220,31 @@ export async function listBeatPredictions(db: Kysely<Database>, ecgId: number): 
 export interface DriftReportFilter {
   from?: Date;
   to?: Date;
+  modelTag?: string;
   limit: number;
 }
 
-/** Reports whose checked range overlaps [from, to), newest range first. */
+/**
+ * Reports whose checked days overlap [from, to), of one model or all, newest range first. A report
+ * checks whole days, range_from to range_to inclusive: it reaches to the end of its last day.
+ */
 export async function listDriftReports(db: Kysely<Database>, filter: DriftReportFilter) {
   let query = db.selectFrom('drift_reports as d').innerJoin('models as m', 'm.id', 'd.model_id').selectAll('d').select('m.tag as modelTag');
-  if (filter.from) query = query.where('d.range_to', '>', filter.from);
+  if (filter.from) query = query.where('d.range_to', '>', new Date(filter.from.getTime() - 86_400_000));
   if (filter.to) query = query.where('d.range_from', '<', filter.to);
+  if (filter.modelTag !== undefined) query = query.where('m.tag', '=', filter.modelTag);
   return query.orderBy('d.range_from', 'desc').orderBy('d.id', 'desc').limit(filter.limit).execute();
 }
 
+/** One report with its positions in order: PSI, band, and both mean beats where they were kept. */
 export async function findDriftReport(db: Kysely<Database>, id: number) {
   const report = await db.selectFrom('drift_reports as d').innerJoin('models as m', 'm.id', 'd.model_id').selectAll('d').select('m.tag as modelTag').where('d.id', '=', id).executeTakeFirst();
   if (!report) return undefined;
-  const positions = await db.selectFrom('drift_report_positions').select(['position', 'psi', 'band']).where('report_id', '=', id).orderBy('position').execute();
+  const positions = await db
+    .selectFrom('drift_report_positions')
+    .select(['position', 'psi', 'band', 'window_mean', 'window_sd', 'baseline_mean', 'baseline_sd'])
+    .where('report_id', '=', id)
+    .orderBy('position')
+    .execute();
   return { report, positions };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database, DriftReportPositionTable, DriftReportTable } from '../database';
 import type { TimeWindow } from './ecg';
 
@@ -35,8 +35,8 @@ export async function storeBaselineProfile(db: Kysely<Database>, modelId: number
   await db.updateTable('models').set({ baseline_profile: profile }).where('id', '=', modelId).where('baseline_profile', 'is', null).execute();
 }
 
-export type NewDriftReport = Omit<DriftReportTable, 'id' | 'created_at'>;
-export type DriftPositionDetail = Omit<DriftReportPositionTable, 'report_id'>;
+export type NewDriftReport = Omit<Insertable<DriftReportTable>, 'id' | 'created_at'>;
+export type DriftPositionDetail = Omit<Insertable<DriftReportPositionTable>, 'report_id'>;
 
 /**
  * Writes the report of one workflow run and its per-position detail in one transaction. The run is

@@ -49,6 +49,7 @@ export class BaselineBuilder {
       anomalyRate: first.anomalyRate!,
       threshold: this.threshold,
       scores: first.scores,
+      ...(first.moments ? { mean: first.moments.mean, sd: first.moments.sd } : {}),
     };
   }
 
@@ -90,7 +91,14 @@ export function parseBaselineProfile(json: string): BaselineProfile {
     profile.proportions.length === SAMPLES_PER_BEAT &&
     Array.isArray(profile.scores) &&
     typeof profile.sampleSize === 'number' &&
-    typeof profile.anomalyRate === 'number';
+    typeof profile.anomalyRate === 'number' &&
+    optionalPositions(profile.mean) &&
+    optionalPositions(profile.sd);
   if (!ok) throw new Error('the stored baseline profile has an unknown layout');
   return profile;
+}
+
+/** Mean and sd came later: a profile without them is still version 1; one with them has them at every position. */
+function optionalPositions(values: unknown): boolean {
+  return values === undefined || (Array.isArray(values) && values.length === SAMPLES_PER_BEAT && values.every((v) => typeof v === 'number'));
 }

@@ -25,6 +25,9 @@ export interface BaselineProfile {
   threshold: number;
   /** A uniform sample (at most SCORE_SAMPLE_LIMIT) of the baseline's scores, ascending. */
   scores: number[];
+  /** The mean beat of the training window and its per-position sd; absent from profiles stored before they were kept. */
+  mean?: number[];
+  sd?: number[];
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { DriftPolicy, DriftStatus } from './policy';
 import { SAMPLES_PER_BEAT } from '../beat';
 import { ksTwoSample } from './ks';
+import type { PositionSummary } from './moments';
 import type { BaselineProfile } from './profile';
+import { quantilesOfSorted, type ScoreQuantiles } from './score-quantiles';
 import type { WindowProfile } from './window';
 
 /** Stands in for an empty bin, so that PSI stays finite (Evidently uses the same value). */
@@ -26,6 +28,14 @@ export interface DriftMeasurement {
   anomalyRate: number | null;
   baselineAnomalyRate: number;
   policy: DriftPolicy;
+  // The next three came later: a measurement an older worker made (still in a running workflow's
+  // history) has none of them, hence optional; null when there is nothing to give.
+  /** The window's mean beat and per-position sd. */
+  windowBeat?: PositionSummary | null;
+  /** The training window's mean beat and sd; null for a baseline profiled before they were kept. */
+  baselineBeat?: PositionSummary | null;
+  /** Both score distributions at SCORE_QUANTILE_LEVELS, to draw what the KS test compared. */
+  scoreQuantiles?: ScoreQuantiles | null;
 }
 
 /** Population stability index: sum of (actual - expected) · ln(actual / expected) over the bins. */
@@ -67,6 +77,9 @@ export function compareWithBaseline(baseline: BaselineProfile, window: WindowPro
     anomalyRate: window.anomalyRate,
     baselineAnomalyRate: baseline.anomalyRate,
     policy,
+    windowBeat: window.moments,
+    baselineBeat: baseline.mean && baseline.sd ? { mean: baseline.mean, sd: baseline.sd } : null,
+    scoreQuantiles: window.scores.length > 0 && baseline.scores.length > 0 ? { window: quantilesOfSorted(window.scores), baseline: quantilesOfSorted(baseline.scores) } : null,
   };
   if (window.sampleSize < policy.minSampleSize || baseline.sampleSize < policy.minSampleSize || !window.proportions) {
     return { ...common, status: 'insufficient', driftedShare: null, moderateShare: null, psiMax: null, psi: [], ksStatistic: null, ksPValue: null };

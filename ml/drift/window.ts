@@ -1,3 +1,4 @@
+import { PositionMoments, type PositionMomentsState, type PositionSummary } from './moments';
 import { BinCounter, PrioritySample, SCORE_SAMPLE_LIMIT, sortedAscending } from './profile';
 import type { BeatMatrix } from '../matrix';
 
@@ -7,6 +8,8 @@ export interface WindowProfileState {
   anomalies: number;
   bins: { counts: number[]; total: number } | null;
   scores: { priorities: number[]; values: number[] };
+  /** Absent from the state of a worker that predates it; null once a resumed profile lost them. */
+  moments?: PositionMomentsState | null;
 }
 
 /** The profile of a window of beats, ready to compare with a baseline. */
@@ -17,6 +20,8 @@ export interface WindowProfile {
   proportions: number[][] | null;
   /** A uniform sample of the window's scores, ascending. */
   scores: number[];
+  /** The window's mean beat and per-position sd; null without beats, or when a retry resumed from a state without them. */
+  moments: PositionSummary | null;
 }
 
 /**
@@ -27,6 +32,7 @@ export interface WindowProfile {
 export class WindowProfiler {
   private readonly bins: BinCounter | null;
   private readonly scores: PrioritySample<number>;
+  private readonly moments: PositionMoments | null;
   private beats: number;
   private anomalies: number;
 
@@ -40,6 +46,10 @@ export class WindowProfiler {
     this.scores = new PrioritySample<number>(scoreLimit, saved?.scores);
     this.beats = saved?.beats ?? 0;
     this.anomalies = saved?.anomalies ?? 0;
+    // A state saved by an older worker has counted beats without their moments: a mean over only
+    // the rest would be wrong, so the profile has none rather than a partial one.
+    const momentsLost = saved !== undefined && !saved.moments && saved.beats > 0;
+    this.moments = momentsLost ? null : new PositionMoments(saved?.moments ?? undefined);
   }
 
   /** `priorities[i]` orders beat i for sampling; see priorityOfHash. */
@@ -48,6 +58,7 @@ export class WindowProfiler {
       throw new RangeError(`expected a score and a priority for each of ${beats.count} beats`);
     }
     this.bins?.add(beats);
+    this.moments?.add(beats);
     for (let i = 0; i < beats.count; i++) {
       const score = scores[i]!;
       if (score >= this.threshold) this.anomalies += 1;
@@ -62,6 +73,7 @@ export class WindowProfiler {
       anomalies: this.anomalies,
       bins: this.bins ? { counts: [...this.bins.counts], total: this.bins.total } : null,
       scores: this.scores.take(),
+      moments: this.moments?.state() ?? null,
     };
   }
 
@@ -71,6 +83,7 @@ export class WindowProfiler {
       anomalyRate: this.beats > 0 ? this.anomalies / this.beats : null,
       proportions: this.bins && this.bins.total > 0 ? this.bins.proportions() : null,
       scores: sortedAscending(this.scores.take().values),
+      moments: this.moments?.summary() ?? null,
     };
   }
 }

@@ -7,6 +7,6 @@ export type { ReviewOrder, ReviewQueue } from '../../contracts/api/review-queue'
 export type { Beat, BeatPrediction } from '../../contracts/api/ecgs';
 export type { ModelDetail, ModelList, ModelSummary, ProductionModel, TrainingEvaluation } from '../../contracts/api/models';
 export type { RunDetail } from '../../contracts/api/workflow-runs';
-export type { Band, DriftReport, DriftReportDetail } from '../../contracts/api/drift-reports';
+export type { Band, DriftPosition, DriftReport, DriftReportDetail, DriftReportList, ScoreDistributions } from '../../contracts/api/drift-reports';
 export type { UnscoredDay, UnscoredDays } from '../../contracts/api/pipeline';
 export type { RunSummary as WorkflowRun, TimelineEntry, RunTimeline as Timeline } from '../../contracts/api/workflow-runs';

@@ -1,0 +1,31 @@
+/**
+ * Where two distribution functions, each known by its quantiles at the same levels, are furthest
+ * apart: the picture of the KS statistic (which the report computed on the full samples), to a
+ * resolution of one level step. Null when they never part.
+ */
+export function largestGap(levels: readonly number[], a: readonly number[], b: readonly number[]): { score: number; window: number; baseline: number } | null {
+  let best: { score: number; window: number; baseline: number } | null = null;
+  let bestGap = 0;
+  for (const score of [...a, ...b]) {
+    const window = shareAtOrBelow(levels, a, score);
+    const baseline = shareAtOrBelow(levels, b, score);
+    const gap = Math.abs(window - baseline);
+    if (gap > bestGap) {
+      bestGap = gap;
+      best = { score, window, baseline };
+    }
+  }
+  return best;
+}
+
+/** The distribution function read from ascending quantiles: the highest level whose quantile is at or below the score. */
+export function shareAtOrBelow(levels: readonly number[], quantiles: readonly number[], score: number): number {
+  let lo = 0;
+  let hi = quantiles.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (quantiles[mid]! <= score) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? 0 : levels[lo - 1]!;
+}
