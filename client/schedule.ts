@@ -27,6 +27,11 @@ export class ScheduleError extends Error {
   override name = 'ScheduleError';
 }
 
+/** The schedule does not exist (yet): the API answers 404 to it, other ScheduleErrors are conflicts. */
+export class ScheduleNotFound extends ScheduleError {
+  override name = 'ScheduleNotFound';
+}
+
 export interface DailyScheduleSettings {
   scheduleId: string;
   /** Local time of day, HH:MM. */
@@ -59,10 +64,16 @@ export function dailyScheduleSettings(config: Config, given: Partial<DailySchedu
   parseTimeOfDay(settings.at, 'at');
   assertTimeZone(settings.timeZone, 'timezone');
   if (settings.challengerTagPrefix !== undefined) validateModelTag(`${settings.challengerTagPrefix}-2000-01-01`);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(settings.scheduleId)) {
-    throw new ScheduleError(`schedule id: expected letters, digits, '.', '_' or '-', got "${settings.scheduleId}"`);
-  }
+  assertScheduleId(settings.scheduleId);
   return settings;
+}
+
+/** A schedule id as Temporal and the workflow ids named after it take it; the CLI and the API check what they are given. */
+export function assertScheduleId(scheduleId: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(scheduleId)) {
+    throw new ScheduleError(`schedule id: expected letters, digits, '.', '_' or '-' (at most 100), got "${scheduleId}"`);
+  }
+  return scheduleId;
 }
 
 export interface DailyRun {
@@ -78,6 +89,8 @@ export interface DailyScheduleStatus {
   at: string;
   timeZone: string;
   autoRetrain: boolean;
+  /** Also retrains when reviewers' agreement with the production model falls below a bound; null when not asked to. */
+  retrainOnAgreement: NonNullable<DailyPipelineInput['retrainOnAgreement']> | null;
   paused: boolean;
   note: string | null;
   overlap: string;
@@ -87,6 +100,8 @@ export interface DailyScheduleStatus {
   runningWorkflowIds: string[];
   actionsTaken: number;
   skippedOverlap: number;
+  /** Scheduled times that passed while Temporal could not act and were older than the catch-up window: days never run. */
+  missedCatchupWindow: number;
 }
 
 /** Creates the schedule, or updates it to these settings: running it twice leaves one schedule. */
@@ -135,7 +150,7 @@ export async function applyDailySchedule(client: Client, config: Config, setting
 export async function dailyScheduleStatus(client: Client, scheduleId: string): Promise<DailyScheduleStatus> {
   const handle = client.schedule.getHandle(scheduleId);
   const d = await describe(handle);
-  const { at, timeZone, autoRetrain } = settingsOf(d);
+  const { at, timeZone, autoRetrain, retrainOnAgreement } = settingsOf(d);
   const recentRuns = await Promise.all(
     d.info.recentActions.map(async (a) => ({
       ...runOf(a.action.workflow, a.scheduledAt, timeZone),
@@ -151,6 +166,7 @@ export async function dailyScheduleStatus(client: Client, scheduleId: string): P
     at,
     timeZone,
     autoRetrain,
+    retrainOnAgreement,
     paused: d.state.paused,
     note: d.state.note || null,
     overlap: d.policies.overlap ?? 'BUFFER_ALL',
@@ -160,6 +176,7 @@ export async function dailyScheduleStatus(client: Client, scheduleId: string): P
     runningWorkflowIds: d.info.runningActions.map((a) => a.workflow.workflowId),
     actionsTaken: d.info.numActionsTaken,
     skippedOverlap: d.info.numActionsSkippedOverlap,
+    missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
   };
 }
 
@@ -213,7 +230,9 @@ export async function backfillDailySchedule(client: Client, scheduleId: string, 
   const { at, timeZone } = settingsOf(await describe(handle));
   const time = parseTimeOfDay(at);
   const runs: Backfill['runs'] = [];
-  for (let day = parseDay(range.from); formatDay(day) <= range.to; day = addDays(day, 1)) {
+  // Instants, not their text: the day after 9999-12-31 is written "+010000-01-01", which sorts first.
+  const last = parseDay(range.to);
+  for (let day = parseDay(range.from); day <= last; day = addDays(day, 1)) {
     const date = formatDay(day);
     const scheduledAt = zonedInstant(formatDay(addDays(day, 1)), time, timeZone);
     const workflowId = scheduledRunWorkflowId(scheduleId, scheduledAt);
@@ -253,7 +272,7 @@ export function scheduledRunWorkflowId(scheduleId: string, scheduledAt: Date): s
   return `${scheduleId}-${scheduledAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
 }
 
-function settingsOf(d: ScheduleDescription): { at: string; timeZone: string; autoRetrain: boolean } {
+function settingsOf(d: ScheduleDescription): { at: string; timeZone: string; autoRetrain: boolean; retrainOnAgreement: NonNullable<DailyPipelineInput['retrainOnAgreement']> | null } {
   const calendar = d.spec.calendars?.[0];
   if (d.action.workflowType !== WORKFLOW_TYPE || !calendar) throw new ScheduleError(`schedule ${d.scheduleId} does not run the daily pipeline`);
   const input = (d.action.args?.[0] ?? {}) as DailyPipelineInput;
@@ -261,6 +280,7 @@ function settingsOf(d: ScheduleDescription): { at: string; timeZone: string; aut
     at: formatTimeOfDay({ hour: calendar.hour[0]?.start ?? 0, minute: calendar.minute[0]?.start ?? 0 }),
     timeZone: d.spec.timezone ?? 'UTC',
     autoRetrain: input.autoRetrain === true,
+    retrainOnAgreement: input.retrainOnAgreement ?? null,
   };
 }
 
@@ -284,7 +304,7 @@ async function describe(handle: ScheduleHandle): Promise<ScheduleDescription> {
     return await handle.describe();
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) {
-      throw new ScheduleError(`no schedule "${handle.scheduleId}"; create it with ecgflow schedule apply`);
+      throw new ScheduleNotFound(`no schedule "${handle.scheduleId}"; create it with ecgflow schedule apply`);
     }
     throw error;
   }

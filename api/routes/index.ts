@@ -12,6 +12,10 @@ import { stageChangeRoutes } from './models/stage-changes';
 import { pipelineRoutes } from './pipeline/unscored-days';
 import { predictionRoutes } from './predictions/list';
 import { reviewQueueRoutes } from './predictions/review-queue';
+import { schedulePauseRoutes } from './schedule/pause';
+import { scheduleRunRoutes } from './schedule/runs';
+import { shadowReportRoutes } from './schedule/shadow-report';
+import { scheduleStatusRoutes } from './schedule/status';
 import { workflowRoutes } from './workflows/runs';
 import { workflowStartRoutes } from './workflows/start';
 
@@ -41,6 +45,12 @@ export async function registerApiRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
     await driftHtmlReportRoutes(s as ApiApp, deps);
   });
   await app.register(async (s) => pipelineRoutes(s as ApiApp, deps));
+  await app.register(async (s) => {
+    await scheduleStatusRoutes(s as ApiApp, deps);
+    await schedulePauseRoutes(s as ApiApp, deps);
+    await scheduleRunRoutes(s as ApiApp, deps);
+    await shadowReportRoutes(s as ApiApp, deps);
+  });
   await app.register(async (s) => {
     await auditRoutes(s as ApiApp, deps);
     await auditVerifyRoutes(s as ApiApp, deps);

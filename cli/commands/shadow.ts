@@ -1,7 +1,5 @@
 import { dayRangeOf } from '../../common/dates';
-import { findModelOwner } from '../../db/queries/models';
-import { findModelTagsInStage, shadowReport, type ShadowCounts } from '../../db/queries/shadow';
-import type { ModelStage } from '../../db/database';
+import { chooseShadowModels, shadowReport, ShadowModelMissing, type ShadowCounts } from '../../db/queries/shadow';
 import type { CliContext } from '../context';
 import { CliError, fixed, printResult, table } from '../output';
 
@@ -15,8 +13,7 @@ export interface ShadowReportOptions {
 export async function runShadowReport(ctx: CliContext, options: ShadowReportOptions, json: boolean): Promise<void> {
   const range = dayRangeOf({ from: options.from, to: options.to });
   const db = ctx.database();
-  const production = await modelOf(ctx, options.production, 'production');
-  const staging = await modelOf(ctx, options.staging, 'staging');
+  const { production, staging } = await modelsOf(ctx, options);
   const report = await shadowReport(db, { range, production, staging });
   printResult(json, report, () =>
     [
@@ -33,10 +30,11 @@ function row(label: string, c: ShadowCounts): (string | number)[] {
   return [label, c.beats, c.bothScored, fixed(c.agreementRate), c.productionOnlyAnomalies, c.stagingOnlyAnomalies, c.labelled, fixed(c.productionAccuracy), fixed(c.stagingAccuracy)];
 }
 
-async function modelOf(ctx: CliContext, tag: string | undefined, stage: ModelStage): Promise<{ id: number; tag: string }> {
-  const chosen = tag ?? (await findModelTagsInStage(ctx.database(), stage))[0];
-  if (chosen === undefined) throw new CliError(`no model is in ${stage}; name one with --${stage} T`);
-  const model = await findModelOwner(ctx.database(), chosen);
-  if (!model) throw new CliError(`no model is tagged "${chosen}" (ecgflow models lists them)`);
-  return { id: model.id, tag: chosen };
+async function modelsOf(ctx: CliContext, options: ShadowReportOptions): ReturnType<typeof chooseShadowModels> {
+  try {
+    return await chooseShadowModels(ctx.database(), options);
+  } catch (error) {
+    if (!(error instanceof ShadowModelMissing)) throw error;
+    throw new CliError(error.tag === undefined ? `${error.message}; name one with --${error.stage} T` : `${error.message} (ecgflow models lists them)`);
+  }
 }

@@ -1,11 +1,42 @@
 import { sql, type Kysely } from 'kysely';
 import { addDays, formatDay, parseDay, windowOfDays, type DayRange } from '../../common/dates';
 import type { Database, ModelStage } from '../database';
+import { findModelOwner } from './models';
 
 /** Tags of the models in a stage, newest first. */
 export async function findModelTagsInStage(db: Kysely<Database>, stage: ModelStage): Promise<string[]> {
   const rows = await db.selectFrom('models').select('tag').where('stage', '=', stage).orderBy('id', 'desc').execute();
   return rows.map((r) => r.tag);
+}
+
+/** The side of the shadow report that has no model: none in its stage, or none with the tag asked for. */
+export class ShadowModelMissing extends Error {
+  override name = 'ShadowModelMissing';
+  constructor(
+    readonly stage: 'production' | 'staging',
+    /** The tag asked for; undefined when the stage was to choose. */
+    readonly tag: string | undefined,
+  ) {
+    super(tag === undefined ? `no model is in ${stage}` : `no model is tagged "${tag}"`);
+  }
+}
+
+/**
+ * The two models the shadow report compares: the tags given, else the model in production and the
+ * newest in staging. The CLI (ecgflow shadow report) and the API (GET /shadow-report) choose alike.
+ */
+export async function chooseShadowModels(
+  db: Kysely<Database>,
+  given: { production?: string; staging?: string },
+): Promise<{ production: { id: number; tag: string }; staging: { id: number; tag: string } }> {
+  const choose = async (stage: 'production' | 'staging', tag: string | undefined) => {
+    const chosen = tag ?? (await findModelTagsInStage(db, stage))[0];
+    if (chosen === undefined) throw new ShadowModelMissing(stage, undefined);
+    const model = await findModelOwner(db, chosen);
+    if (!model) throw new ShadowModelMissing(stage, chosen);
+    return { id: Number(model.id), tag: chosen };
+  };
+  return { production: await choose('production', given.production), staging: await choose('staging', given.staging) };
 }
 
 /** Counts of one day (or of the whole range) comparing the decisions of two models on the same beats. */
@@ -105,6 +136,8 @@ function withRates(c: RawCounts): ShadowCounts {
 
 function daysOf(range: DayRange): string[] {
   const days: string[] = [];
-  for (let d = parseDay(range.from); formatDay(d) <= range.to; d = addDays(d, 1)) days.push(formatDay(d));
+  // Instants, not their text: the day after 9999-12-31 is written "+010000-01-01", which sorts first.
+  const last = parseDay(range.to);
+  for (let d = parseDay(range.from); d <= last; d = addDays(d, 1)) days.push(formatDay(d));
   return days;
 }

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { UnscoredDaysSchema } from '../../../contracts/api/pipeline';
+import { UnscoredDaysSchema, type UnscoredDay } from '../../../contracts/api/pipeline';
 import { day, ErrorBody } from '../../schemas/common';
 import { DateInputError, parseDay } from '../../../common/dates';
-import { findUnscoredDays, type ScoredDaysMemo } from '../../../db/queries/unscored-days';
+import { findUnscoredDays, type ScoredDaysMemo, type UnscoredDay as UnscoredDayRow } from '../../../db/queries/unscored-days';
 import { HttpError } from '../../errors';
 import type { ApiApp, ApiDeps } from '../../types';
 
@@ -42,17 +42,22 @@ export async function pipelineRoutes(app: ApiApp, deps: ApiDeps): Promise<void> 
       return {
         productionModel: report.productionModel && { tag: report.productionModel.tag, id: report.productionModel.id },
         checkedThrough: report.checkedThrough,
-        days: report.days.map((d) => ({
-          date: d.day,
-          beats: d.beats,
-          scored: d.scored,
-          reason: d.reason,
-          lastRun: d.lastRun && { workflowId: d.lastRun.workflowId, runId: d.lastRun.runId, status: d.lastRun.status, startedAt: d.lastRun.startedAt.toISOString() },
-        })),
+        days: report.days.map(unscoredDayOf),
         total: report.total,
       };
     },
   );
+}
+
+/** A listed day as the API writes it (here and in GET /schedule's missed days). */
+export function unscoredDayOf(d: UnscoredDayRow): UnscoredDay {
+  return {
+    date: d.day,
+    beats: d.beats,
+    scored: d.scored,
+    reason: d.reason,
+    lastRun: d.lastRun && { workflowId: d.lastRun.workflowId, runId: d.lastRun.runId, status: d.lastRun.status, startedAt: d.lastRun.startedAt.toISOString() },
+  };
 }
 
 /** The schema checks the shape; 2026-02-30 passes it and is refused here. */
