@@ -1,3 +1,5 @@
+import { binOf } from '../../../ml/drift/profile';
+
 /**
  * Where two distribution functions, each known by its quantiles at the same levels, are furthest
  * apart: the picture of the KS statistic (which the report computed on the full samples), to a
@@ -20,12 +22,7 @@ export function largestGap(levels: readonly number[], a: readonly number[], b: r
 
 /** The distribution function read from ascending quantiles: the highest level whose quantile is at or below the score. */
 export function shareAtOrBelow(levels: readonly number[], quantiles: readonly number[], score: number): number {
-  let lo = 0;
-  let hi = quantiles.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (quantiles[mid]! <= score) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? 0 : levels[lo - 1]!;
+  // binOf counts the quantiles at or below the score, as it counts a profile's bin edges.
+  const atOrBelow = binOf(quantiles, score);
+  return atOrBelow === 0 ? 0 : levels[atOrBelow - 1]!;
 }
