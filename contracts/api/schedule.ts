@@ -98,7 +98,7 @@ export const BackfillSchema = Type.Object({
     Type.Object({ date: Type.String(), workflowId: Type.String(), scheduledAt: Instant }),
     { description: 'one run per day, run one after another; a day already done adds nothing' },
   ),
-});
+}, { headers: { location: { type: 'string', description: 'GET this to follow the runs: /api/v1/workflows?type=dailyPipeline&date={from}..{to}' } } });
 export type Backfill = Static<typeof BackfillSchema>;
 
 /** Longest shadow report, in days. */

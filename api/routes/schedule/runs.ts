@@ -68,7 +68,9 @@ export async function scheduleRunRoutes(app: ApiApp, deps: ApiDeps): Promise<voi
         }
         return backfillDailySchedule(client, scheduleId, range);
       });
-      return reply.status(202).send({
+      // Several runs start: the location lists them, by the days they process.
+      const runs = `/api/v1/workflows?type=dailyPipeline&date=${backfill.range.from}..${backfill.range.to}`;
+      return reply.status(202).header('location', runs).send({
         scheduleId,
         from: backfill.range.from,
         to: backfill.range.to,

@@ -80,6 +80,8 @@ describe('POST /schedule/pause, /resume, /trigger and /backfill', () => {
     const body = response.json();
     expect(body).toMatchObject({ scheduleId, from, to });
     expect(body.runs.map((r: { date: string }) => r.date)).toEqual([from, to]);
+    // Several runs start, so the Location lists them by the days they process.
+    expect(response.headers.location).toBe(`/api/v1/workflows?type=dailyPipeline&date=${from}..${to}`);
     for (const run of body.runs) {
       // The schedule (UTC, 02:00) runs a day at 02:00 of the day after it.
       const scheduledAt = new Date(`${formatDay(addDays(new Date(`${run.date}T00:00:00Z`), 1))}T02:00:00Z`);
