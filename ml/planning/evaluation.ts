@@ -3,6 +3,8 @@
 // beats): the ROC and precision–recall curves, the threshold and why, the loss per epoch. The
 // confusion matrix is in the metrics already.
 
+import { cutsOf } from './cuts';
+
 /** Points of a curve, x and y of the same length, in the order they are drawn. */
 export interface Curve {
   x: number[];
@@ -52,29 +54,12 @@ export const MAX_CURVE_POINTS = 201;
  * classes are present.
  */
 export function curvesOf(scores: ArrayLike<number>, isAnomalous: ArrayLike<number | boolean>, maxPoints = MAX_CURVE_POINTS): Curves | null {
-  const n = scores.length;
-  if (isAnomalous.length !== n) throw new RangeError(`${n} scores but ${isAnomalous.length} labels`);
-  let positives = 0;
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(scores[i])) throw new RangeError(`score ${i} is NaN`);
-    if (isAnomalous[i]) positives++;
-  }
-  const negatives = n - positives;
+  const { positives, negatives, cuts } = cutsOf(scores, isAnomalous);
   if (positives === 0 || negatives === 0) return null;
-
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const roc: Curve = { x: [0], y: [0] };
   const pr: Curve = { x: [0], y: [1] };
-  let tp = 0;
-  let fp = 0;
   let averagePrecision = 0;
-  for (let start = 0; start < n; ) {
-    const score = scores[order[start]!]!;
-    let end = start;
-    for (; end < n && scores[order[end]!] === score; end++) {
-      if (isAnomalous[order[end]!]) tp++;
-      else fp++;
-    }
+  for (const { truePositives: tp, falsePositives: fp } of cuts) {
     const recall = tp / positives;
     const precision = tp / (tp + fp);
     averagePrecision += (recall - pr.x[pr.x.length - 1]!) * precision;
@@ -82,7 +67,6 @@ export function curvesOf(scores: ArrayLike<number>, isAnomalous: ArrayLike<numbe
     roc.y.push(recall);
     pr.x.push(recall);
     pr.y.push(precision);
-    start = end;
   }
   return { roc: thinned(roc, maxPoints), pr: thinned(pr, maxPoints), averagePrecision };
 }

@@ -1,3 +1,4 @@
+import { cutsOf } from './cuts';
 import type { ThresholdRule } from './hyperparameters';
 
 export interface LossSummary {
@@ -59,33 +60,16 @@ export interface ChosenThreshold {
  * value. Needs anomalous and normal beats alike; scores must not be NaN.
  */
 export function chooseThreshold(scores: ArrayLike<number>, isAnomalous: ArrayLike<number | boolean>, rule: ValidationThresholdRule): ChosenThreshold {
-  const n = scores.length;
-  if (isAnomalous.length !== n) throw new RangeError(`${n} scores but ${isAnomalous.length} labels`);
-  let positives = 0;
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(scores[i])) throw new RangeError(`score ${i} is NaN`);
-    if (isAnomalous[i]) positives++;
-  }
-  const negatives = n - positives;
+  const { positives, negatives, cuts } = cutsOf(scores, isAnomalous);
   if (positives === 0 || negatives === 0) {
     throw new RangeError(`choosing a threshold by ${rule} needs anomalous and normal validation beats, got ${positives} and ${negatives}`);
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
-  let tp = 0;
-  let fp = 0;
   let best = { value: -Infinity, lowestFlagged: 0, nextLower: -Infinity };
-  for (let start = 0; start < n; ) {
-    let end = start;
-    const score = scores[order[start]!]!;
-    for (; end < n && scores[order[end]!] === score; end++) {
-      if (isAnomalous[order[end]!]) tp++;
-      else fp++;
-    }
+  cuts.forEach(({ score, truePositives: tp, falsePositives: fp }, i) => {
     const value = rule === 'f1' ? (2 * tp) / (2 * tp + fp + (positives - tp)) : tp / positives - fp / negatives;
     // Equal up to float noise counts as equal (1 − 1/3 and 2/3 differ in the last bit).
-    if (value > best.value + 1e-12) best = { value, lowestFlagged: score, nextLower: end < n ? scores[order[end]!]! : -Infinity };
-    start = end;
-  }
+    if (value > best.value + 1e-12) best = { value, lowestFlagged: score, nextLower: cuts[i + 1]?.score ?? -Infinity };
+  });
   const halfway = best.lowestFlagged / 2 + best.nextLower / 2;
   // Adjacent floating-point scores have no number strictly between them: keep the cut itself.
   const threshold = halfway > best.nextLower && halfway <= best.lowestFlagged ? halfway : best.lowestFlagged;
