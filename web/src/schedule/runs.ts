@@ -1,12 +1,7 @@
 import type { MissedDays, RecentRun, ScheduleStatus } from '../../../contracts/api/schedule';
-import type { UnscoredDay } from '../types';
 import { byId, el } from '../dom';
+import { unscoredDayRow } from '../unscored-day-row';
 import { dateTime } from '../format';
-
-const WHY: Record<UnscoredDay['reason'], string> = {
-  no_completed_run: 'no completed scoring run',
-  beats_after_run: 'beats stored after its run',
-};
 
 /** A run's history page: run.html reads ?id=. */
 export function runLink(workflowId: string, label: Node | string = workflowId): HTMLAnchorElement {
@@ -37,7 +32,7 @@ function rowOfRun(run: RecentRun): HTMLTableRowElement {
 export function renderMissedDays(missed: MissedDays): void {
   const table = byId<HTMLTableElement>('missed-days');
   table.hidden = missed.unscoredDays.length === 0;
-  table.tBodies[0]!.replaceChildren(...missed.unscoredDays.map(rowOfDay));
+  table.tBodies[0]!.replaceChildren(...missed.unscoredDays.map(unscoredDayRow));
   byId('missed-summary').textContent = `${unscoredSummary(missed)} ${temporalSummary(missed)}`;
 }
 
@@ -53,16 +48,4 @@ function temporalSummary(missed: MissedDays): string {
   const skipped = missed.skippedForOverlap === 1 ? '1 run' : `${missed.skippedForOverlap} runs`;
   const lost = missed.missedCatchupWindow === 1 ? '1 run' : `${missed.missedCatchupWindow} runs`;
   return `Temporal skipped ${skipped} for overlap; ${lost} came due while it was down past the catch-up window and never ran.`;
-}
-
-function rowOfDay(day: UnscoredDay): HTMLTableRowElement {
-  const run = day.lastRun;
-  return el(
-    'tr',
-    { 'data-day': day.date, 'data-reason': day.reason },
-    el('td', {}, day.date),
-    el('td', {}, `${day.scored} of ${day.beats}`),
-    el('td', {}, el('span', { class: 'badge warn' }, WHY[day.reason])),
-    el('td', {}, run ? runLink(run.workflowId, el('span', { class: `badge status-${run.status}` }, run.status)) : el('span', { class: 'muted' }, 'none')),
-  );
 }
