@@ -187,3 +187,20 @@ export async function pageProblems(page: Page): Promise<{ axe: string[]; unreach
 }
 
 export const NO_PAGE_PROBLEMS = { axe: [], unreachableByTab: [], overflowPx: 0 } as const;
+
+/** The screen every page must fit: a common hospital workstation laptop. */
+export const PAGE_VIEWPORT = { width: 1366, height: 768 };
+
+/**
+ * A fresh browser context at PAGE_VIEWPORT, signed in with the key, on /app/<path> (e.g.
+ * 'models.html?tag=x'), collecting the page's errors for the test to assert.
+ */
+export async function openSignedIn(browser: Browser, baseUrl: string, key: string, path: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: PAGE_VIEWPORT, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors = collectPageErrors(page);
+  await signIn(page, baseUrl, key);
+  await page.goto(`${baseUrl}/app/${path}`);
+  return { page, errors };
+}

@@ -11,7 +11,7 @@ import { createApiKey } from '../../db/queries/api-keys';
 import { storeArchivedHistory } from '../../db/queries/workflow-histories';
 import { recordRunEnd } from '../../db/queries/workflow-runs';
 import { insertBareModel } from '../helpers/api-read-data';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
+import { ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, openSignedIn, PAGE_VIEWPORT, pageProblems, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
 
 // The audit page in a real browser against the real API, database and Temporal: runs in the audit
@@ -20,7 +20,7 @@ import { useTestServices } from '../helpers/lifecycle';
 // tampered with; the workbook downloaded; and a reviewer, who may not export, told so.
 
 const ARTIFACTS = 'test-artifacts';
-const VIEWPORT = { width: 1366, height: 768 };
+const VIEWPORT = PAGE_VIEWPORT;
 
 type Seeded = { id: string; runId: string };
 
@@ -88,14 +88,9 @@ describe('the audit page in a browser', () => {
   });
 
   async function open(key: string, search: string): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    const errors = collectPageErrors(page);
-    await signIn(page, api.url, key);
-    await page.goto(`${api.url}/app/audit.html${search}`);
-    return { page, errors };
+    const opened = await openSignedIn(browser, api.url, key, `audit.html${search}`);
+    contexts.push(opened.page.context());
+    return opened;
   }
 
   /** The workflow ids the table draws, once they are the expected ones (the list loads after each filter). */

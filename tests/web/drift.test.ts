@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftResult } from '../../contracts/workflows/detect-drift';
 import { createApiKey } from '../../db/queries/api-keys';
 import { initTensorFlow } from '../../ml/tf/backend';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
+import { ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, openSignedIn, PAGE_VIEWPORT, pageProblems, type ListeningApi } from '../helpers/browser';
 import { DRIFT_DAYS, seedDriftHistory } from '../helpers/drift-seed';
 import { useTestServices } from '../helpers/lifecycle';
 
 const ARTIFACTS = 'test-artifacts';
-const VIEWPORT = { width: 1366, height: 768 };
+const VIEWPORT = PAGE_VIEWPORT;
 /** The untrained autoencoder scores these beats 0.235 to 0.257: about one baseline beat in seven is over this. */
 const THRESHOLD = 0.25;
 
@@ -43,15 +43,7 @@ describe('the drift page in a browser, on reports the detectDrift workflow wrote
     await api?.close();
   });
 
-  async function open(key: string, search = ''): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: VIEWPORT, acceptDownloads: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    const errors = collectPageErrors(page);
-    await signIn(page, api.url, key);
-    await page.goto(`${api.url}/app/drift.html${search}`);
-    return { page, errors };
-  }
+  const open = (key: string, search = '') => openSignedIn(browser, api.url, key, `drift.html${search}`);
 
   // Page-side code as strings: this file is typechecked without the DOM library.
   /** Whether a drawn canvas has any pixel that is not blank. */

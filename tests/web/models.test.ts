@@ -1,17 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../db/queries/api-keys';
 import { promoteModel } from '../../db/queries/registry';
 import { initTensorFlow } from '../../ml/tf/backend';
 import { storeUntrainedModel } from '../helpers/api-read-data';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
+import { ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, openSignedIn, pageProblems, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
 import { ingestEcg5000Head } from '../helpers/api-workflows';
 import { ensureSearchAttributes } from '../../client/search-attributes';
 
 const ARTIFACTS = 'test-artifacts';
-const VIEWPORT = { width: 1366, height: 768 };
 describe('the models page in a browser', () => {
   const s = useTestServices('models_ui', { pipeline: true });
   let api: ListeningApi;
@@ -50,15 +49,7 @@ describe('the models page in a browser', () => {
     await api?.close();
   });
 
-  async function open(key: string, search = ''): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    const errors = collectPageErrors(page);
-    await signIn(page, api.url, key);
-    await page.goto(`${api.url}/app/models.html${search}`);
-    return { page, errors };
-  }
+  const open = (key: string, search = '') => openSignedIn(browser, api.url, key, `models.html${search}`);
 
   it('lists every model, shows one card and two side by side from the link, and says which was in production at a time', async () => {
     const { page, errors } = await open(keys.engineer, '?tag=clf-m2&compare=ae-m1');

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDailySchedule, dailyScheduleSettings, deleteDailySchedule, scheduledRunWorkflowId } from '../../client/schedule';
 import { addDays, formatDay, startOfDay } from '../../common/dates';
@@ -7,14 +7,14 @@ import { createApiKey } from '../../db/queries/api-keys';
 import { promoteModel } from '../../db/queries/registry';
 import { initTensorFlow } from '../../ml/tf/backend';
 import { insertBeats, insertPredictions, storeUntrainedModel } from '../helpers/api-read-data';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
+import { ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, openSignedIn, PAGE_VIEWPORT, pageProblems, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
 
 // The schedule page in chromium against the real API, MariaDB and Temporal: what it draws, and
 // what each engineer's action changes in Temporal (the schedule's state and note, the runs started).
 
 const ARTIFACTS = 'test-artifacts';
-const VIEWPORT = { width: 1366, height: 768 };
+const VIEWPORT = PAGE_VIEWPORT;
 const daysAgo = (n: number) => formatDay(addDays(startOfDay(new Date()), -n));
 
 describe('the schedule page in a browser', () => {
@@ -62,15 +62,7 @@ describe('the schedule page in a browser', () => {
     if (s.started.p && scheduleId) await deleteDailySchedule(s.started.p.client, scheduleId).catch(() => undefined);
   });
 
-  async function open(key: string, search: string): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    const errors = collectPageErrors(page);
-    await signIn(page, api.url, key);
-    await page.goto(`${api.url}/app/schedule.html${search}`);
-    return { page, errors };
-  }
+  const open = (key: string, search: string) => openSignedIn(browser, api.url, key, `schedule.html${search}`);
 
   const temporalState = async () => (await s.p.client.schedule.getHandle(scheduleId).describe()).state;
   const runType = (workflowId: string) => s.p.client.workflow.getHandle(workflowId).describe().then((d) => d.type, () => 'not started');

@@ -7,7 +7,7 @@ import { upsertDriftReport } from '../../db/queries/drift';
 import { promoteModel } from '../../db/queries/registry';
 import { initTensorFlow } from '../../ml/tf/backend';
 import { insertBeats, insertPredictions, storeUntrainedModel } from '../helpers/api-read-data';
-import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
+import { collectPageErrors, ensureWebBuilt, launchChromium, listenTestApi, PAGE_VIEWPORT, NO_PAGE_PROBLEMS, pageProblems, signIn, type ListeningApi } from '../helpers/browser';
 import { useTestServices } from '../helpers/lifecycle';
 import { syntheticBeat } from '../helpers/fixtures';
 import { normalTemplateOf } from '../../ml/template';
@@ -17,7 +17,7 @@ import { REVIEW_ORDERS } from '../../contracts/api/review-queue';
 // real test database: what a reviewer does on the page must change the rows, and undo restore them.
 
 const ARTIFACTS = 'test-artifacts';
-const VIEWPORT = { width: 1366, height: 768 };
+const VIEWPORT = PAGE_VIEWPORT;
 
 function dayBefore(days: number): string {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
@@ -117,8 +117,8 @@ describe('the web pages in a browser', () => {
     await expect(page.locator('#beat-chart').getAttribute('aria-label')).resolves.toBe('Beat of 140 samples with the typical normal beat of 20 training beats with its band');
     await page.locator('#beat-chart-caption', { hasText: "typical normal beat of clf-ui's 20 normal training beats" }).waitFor();
     await page.locator('#explanation', { hasText: 'integrated gradients from the typical normal beat' }).waitFor();
-    await page.screenshot({ path: `${ARTIFACTS}/review-classifier.png` });
     expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
+    await page.screenshot({ path: `${ARTIFACTS}/review-classifier.png` });
     // Back on the autoencoder: its reconstruction, and no attribution chart.
     await page.locator('#f-model').selectOption('ae-ui');
     await page.locator('#beat-chart[data-drawn="true"]').waitFor();
@@ -220,8 +220,8 @@ describe('the web pages in a browser', () => {
     await page.locator('#history-table tbody tr', { hasText: 'Ed Engineer' }).waitFor();
     await page.locator('#disagreement', { hasText: 'Reviewers disagree' }).waitFor({ state: 'visible' });
     await beatChartDrawn(page);
-    await page.screenshot({ path: `${ARTIFACTS}/review-page.png` });
     expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
+    await page.screenshot({ path: `${ARTIFACTS}/review-page.png` });
 
     // Undo takes back Rita's own decision; the engineer's label stands, and nobody disagrees any more.
     await page.getByRole('button', { name: /^Undo last decision/ }).click();
@@ -254,8 +254,8 @@ describe('the web pages in a browser', () => {
     await expect(unscored.evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-day'), ...[...r.querySelectorAll('td')].map((c) => c.textContent)]))).resolves.toEqual([
       [dayBefore(1), dayBefore(1), '4 of 4', 'no completed scoring run', 'none'],
     ]);
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
     expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard.png`, fullPage: true });
 
     // A run in the list opens its history timeline.
     const first = page.locator('#runs-table a').first();
@@ -267,8 +267,8 @@ describe('the web pages in a browser', () => {
     await page.goto(`${api.url}/app/run.html?id=${encodeURIComponent(run.workflowId)}`);
     await page.locator('#run-facts [data-fact="type"]', { hasText: 'detectDrift' }).waitFor();
     await page.locator('#run-facts [data-fact="status"]', { hasText: 'running' }).waitFor();
-    await page.screenshot({ path: `${ARTIFACTS}/run-page.png` });
     expect(await pageProblems(page)).toEqual(NO_PAGE_PROBLEMS);
+    await page.screenshot({ path: `${ARTIFACTS}/run-page.png` });
     expect(errors).toEqual([]);
   });
 
